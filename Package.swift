@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Module layout follows the data flow of a control tick:
+//   configuration -> transports -> protocols -> drivers -> policy -> safety -> runtime -> recording
+// Each module exists because it holds real code; the C libraries are reached only through their
+// wrapper modules (CYAML through ReinsConfig, CZMQ and CSerialPort through ReinsTransport).
+let package = Package(
+    name: "Reins",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "reins", targets: ["reins"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
+    ],
+    targets: [
+        // System libraries from Debian, found through pkg-config.
+        .systemLibrary(
+            name: "CYAML", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(
+            name: "CZMQ", pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(
+            name: "CSerialPort", pkgConfig: "libserialport",
+            providers: [.apt(["libserialport-dev"])]),
+        // Thin C helpers for the parts of POSIX that Swift cannot call directly (CPU_SET macros).
+        .target(name: "CRealtime"),
+
+        .target(name: "ReinsCore"),
+        .target(name: "ReinsConfig", dependencies: ["ReinsCore", "CYAML"]),
+        .target(
+            name: "ReinsRuntime",
+            dependencies: [
+                "ReinsCore", "ReinsConfig", "CRealtime",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]),
+        .executableTarget(
+            name: "reins",
+            dependencies: [
+                "ReinsCore", "ReinsConfig", "ReinsRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Helpers shared by the test targets (temporary folders, running subprocesses).
+        .target(name: "ReinsTestSupport", path: "Tests/ReinsTestSupport"),
+        .testTarget(name: "ReinsCoreTests", dependencies: ["ReinsCore", "ReinsTestSupport"]),
+        .testTarget(name: "ReinsConfigTests", dependencies: ["ReinsConfig", "ReinsTestSupport"]),
+        .testTarget(
+            name: "ReinsRuntimeTests",
+            dependencies: [
+                "ReinsRuntime", "ReinsTestSupport",
+                // Linked ahead of libc, its malloc/free replace libc's for the whole test process,
+                // which is how the zero-allocation test counts allocations on the loop thread.
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ]),
+        .testTarget(name: "ReinsCLITests", dependencies: ["reins", "ReinsTestSupport"]),
+    ]
+)

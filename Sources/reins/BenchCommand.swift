@@ -1,0 +1,89 @@
+import ArgumentParser
+import ReinsRuntime
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the runtime on this machine.",
+        subcommands: [BenchLoopCommand.self])
+}
+
+struct BenchLoopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loop",
+        abstract: "Run the control loop with synthetic work and report its timing.",
+        discussion: """
+            Period error is how late each tick started after its deadline. The loop asks for \
+            SCHED_FIFO, locked memory and (with --cpu) a pinned CPU, and reports which it got; \
+            without them expect larger tails on a busy machine.
+            """)
+
+    @Option(help: "Loop rate in Hz.")
+    var rate: Double = 1000
+
+    @Option(help: "How long to run, in seconds.")
+    var seconds: Double = 10
+
+    @Option(help: "Synthetic busy work per tick, in microseconds.")
+    var work: Double = 0
+
+    @Option(help: "Spin this many microseconds before each deadline instead of sleeping.")
+    var spin: Double = 0
+
+    @Option(help: "SCHED_FIFO priority to request (1-99).")
+    var priority: Int32 = 80
+
+    @Option(help: "Pin the loop thread to this CPU.")
+    var cpu: Int?
+
+    @Flag(help: "Do not request SCHED_FIFO or memory locking.")
+    var noRealtime = false
+
+    @Flag(help: "Print the result as one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard rate > 0, rate <= 100_000 else { throw ValidationError("--rate must be between 0 and 100000 Hz, e.g. --rate 1000") }
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive, e.g. --seconds 10") }
+        guard work >= 0, work * 1000 < 1e9 / rate else { throw ValidationError("--work must be shorter than the period (\(1e6 / rate) µs)") }
+        guard (1...99).contains(priority) else { throw ValidationError("--priority must be 1...99") }
+    }
+
+    func run() throws {
+        let ticks = UInt64((rate * seconds).rounded())
+        let task = SyntheticWorkTask(workMicroseconds: work, ticks: ticks)
+        let realtime = noRealtime ? RealtimeRequest.none : RealtimeRequest(fifoPriority: priority, lockMemory: true, cpu: cpu)
+        let loop = ControlLoop(
+            configuration: LoopConfiguration(
+                rateHz: rate, spinNanoseconds: UInt64(spin * 1000), realtime: realtime,
+                maxConsecutiveOverruns: Int.max, phaseNames: SyntheticWorkTask.phaseNames),
+            task: task)
+        var report: RealtimeReport?
+        _ = loop.run { report = $0 }
+        let stats = loop.statistics.snapshot()
+        if json {
+            print(BenchLoopCommand.json(stats, report: report!, rate: rate, seconds: seconds, work: work))
+        } else {
+            print("loop: \(fixed(rate, 0)) Hz for \(fixed(seconds, 1)) s, \(fixed(work, 0)) µs synthetic work per tick")
+            print("real-time: \(report!)")
+            print("ticks \(stats.ticks), achieved \(fixed(stats.achievedRateHz, 2)) Hz, overruns \(stats.overrunTicks) (skipped periods \(stats.skippedPeriods)), dropped samples \(stats.droppedSamples)")
+            print(Self.line("period error", stats.periodError))
+            print(Self.line("tick duration", stats.tickDuration))
+        }
+    }
+
+    static func line(_ label: String, _ summary: LatencySummary) -> String {
+        "\(label): p50 \(microseconds(summary.p50)), p99 \(microseconds(summary.p99)), p99.9 \(microseconds(summary.p999)), max \(microseconds(summary.max))"
+    }
+
+    static func json(_ stats: LoopStatistics, report: RealtimeReport, rate: Double, seconds: Double, work: Double) -> String {
+        func summary(_ s: LatencySummary) -> String {
+            "{\"p50_ns\":\(s.p50),\"p99_ns\":\(s.p99),\"p999_ns\":\(s.p999),\"max_ns\":\(s.max)}"
+        }
+        return "{\"rate_hz\":\(rate),\"seconds\":\(seconds),\"work_us\":\(work),\"ticks\":\(stats.ticks),"
+            + "\"achieved_rate_hz\":\(stats.achievedRateHz),\"overrun_ticks\":\(stats.overrunTicks),"
+            + "\"skipped_periods\":\(stats.skippedPeriods),\"dropped_samples\":\(stats.droppedSamples),"
+            + "\"period_error\":\(summary(stats.periodError)),\"tick_duration\":\(summary(stats.tickDuration)),"
+            + "\"sched_fifo\":\(report.schedulingObtained),\"memory_locked\":\(report.memoryLocked),\"pinned\":\(report.affinityObtained)}"
+    }
+}

@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a line to standard error (problems), keeping standard output for results.
+func printError(_ line: String) {
+    let text = line + "\n"
+    _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+}
+
+/// Microseconds with one decimal from nanoseconds, for latency tables.
+func microseconds(_ nanoseconds: UInt64) -> String {
+    let tenths = (nanoseconds + 50) / 100
+    return "\(tenths / 10).\(tenths % 10) µs"
+}
+
+/// A number with a fixed count of decimals, without Foundation's formatter.
+func fixed(_ value: Double, _ decimals: Int) -> String {
+    guard value.isFinite else { return String(value) }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let rounded = (abs(value) * scale).rounded()
+    let whole = Int(rounded / scale)
+    var text = (value < 0 && rounded != 0 ? "-" : "") + String(whole)
+    if decimals > 0 {
+        let fraction = Int(rounded - Double(whole) * scale)
+        var digits = String(fraction)
+        while digits.count < decimals { digits = "0" + digits }
+        text += "." + digits
+    }
+    return text
+}

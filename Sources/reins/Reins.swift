@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct Reins: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reins",
+        abstract: "Run learned robot policies on real and simulated robots.",
+        discussion: """
+            Reins runs a fixed-rate control loop between a policy file and a robot: it reads the robot's \
+            state, runs the policy, watches it, filters the action and sends it to the hardware.
+            Start with `reins check Robots/*.yaml` to validate robot descriptions.
+            """,
+        subcommands: [CheckCommand.self, BenchCommand.self])
+}

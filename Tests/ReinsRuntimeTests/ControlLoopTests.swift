@@ -1,0 +1,106 @@
+import ReinsCore
+import ReinsRuntime
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Records what the loop did, for assertions after it stopped.
+final class ScriptedTask: ControlTask, @unchecked Sendable {
+    let ticks: UInt64
+    /// Busy time per tick index, in nanoseconds (simulates an overrun).
+    let busy: (UInt64) -> UInt64
+    var deadlines: [UInt64] = []
+    var started = false
+    var stopReason: LoopStopReason?
+
+    init(ticks: UInt64, busy: @escaping (UInt64) -> UInt64 = { _ in 0 }) {
+        self.ticks = ticks
+        self.busy = busy
+        deadlines.reserveCapacity(Int(min(ticks, 100_000)))
+    }
+
+    func loopWillStart() { started = true }
+
+    func tick(_ clock: inout TickClock) -> TickOutcome {
+        deadlines.append(clock.deadline)
+        let until = MonotonicClock.nowNanoseconds() + busy(clock.tick)
+        while MonotonicClock.nowNanoseconds() < until {}
+        clock.markPhase()
+        return clock.tick + 1 >= ticks ? .finished : .proceed
+    }
+
+    func loopDidStop(_ reason: LoopStopReason) { stopReason = reason }
+}
+
+@Suite(.serialized) struct ControlLoopTests {
+    @Test func runsTheRequestedTicksOnAFixedGrid() {
+        let task = ScriptedTask(ticks: 200)
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: 1000, realtime: .none, phaseNames: ["work"]), task: task)
+        let reason = loop.run()
+        #expect(reason == .finished)
+        #expect(task.started)
+        #expect(task.stopReason == .finished)
+        let stats = loop.statistics.snapshot()
+        #expect(stats.ticks == 200)
+        #expect(stats.phases.count == 1 && stats.phases[0].duration.count == 200)
+        // Deadlines are absolute: every gap is a whole number of periods (1 ms), never drifting.
+        let gaps = zip(task.deadlines.dropFirst(), task.deadlines).map { $0 - $1 }
+        #expect(gaps.allSatisfy { $0 % 1_000_000 == 0 && $0 > 0 })
+    }
+
+    @Test func overrunSkipsMissedPeriodsAndKeepsTheGrid() {
+        // Tick 10 takes 3.5 periods: the loop must skip the 3 periods it missed, not replay them.
+        let task = ScriptedTask(ticks: 30) { $0 == 10 ? 3_500_000 : 0 }
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: 1000, realtime: .none), task: task)
+        #expect(loop.run() == .finished)
+        let stats = loop.statistics.snapshot()
+        #expect(stats.overrunTicks >= 1)
+        #expect(stats.skippedPeriods >= 3)
+        let gap = task.deadlines[11] - task.deadlines[10]
+        #expect(gap >= 4_000_000 && gap % 1_000_000 == 0)
+    }
+
+    @Test func consecutiveOverrunsStopTheLoopThroughTheCallback() {
+        let task = ScriptedTask(ticks: 1000) { $0 >= 5 ? 2_500_000 : 0 }
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: 1000, realtime: .none, maxConsecutiveOverruns: 4), task: task)
+        #expect(loop.run() == .overrunLimit(count: 4))
+        #expect(task.stopReason == .overrunLimit(count: 4))
+        #expect(task.deadlines.count == 9)
+    }
+
+    @Test func stopRequestFromAnotherThreadEndsTheLoop() {
+        let task = ScriptedTask(ticks: .max)
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: 500, realtime: .none), task: task)
+        loop.start()
+        usleep(50_000)
+        loop.requestStop()
+        #expect(loop.wait() == .requested)
+        #expect(task.stopReason == .requested)
+        #expect(task.deadlines.count > 5)
+    }
+
+    @Test func faultOutcomeStopsWithFault() {
+        final class FaultingTask: ControlTask {
+            func tick(_ clock: inout TickClock) -> TickOutcome { clock.tick == 3 ? .fault : .proceed }
+        }
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: 1000, realtime: .none), task: FaultingTask())
+        #expect(loop.run() == .fault)
+        #expect(loop.statistics.snapshot().ticks == 4)
+    }
+
+    @Test func realtimeReportSaysWhatWasObtained() {
+        let loop = ControlLoop(
+            configuration: LoopConfiguration(rateHz: 1000, realtime: RealtimeRequest(fifoPriority: 10, lockMemory: false, cpu: 0)),
+            task: ScriptedTask(ticks: 5))
+        var report: RealtimeReport?
+        _ = loop.run { report = $0 }
+        let obtained = try! #require(report)
+        // Either granted or refused with a reason; never silent.
+        #expect(obtained.scheduling.hasPrefix("SCHED_FIFO priority 10") || obtained.scheduling.contains("refused"))
+        #expect(obtained.affinity == "pinned to CPU 0" || obtained.affinity.contains("failed"))
+        #expect(obtained.memoryLocking == "not requested")
+    }
+}
