@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries from Debian, found through pkg-config.
@@ -32,6 +33,10 @@ let package = Package(
 
         .target(name: "ReinsCore"),
         .target(name: "ReinsConfig", dependencies: ["ReinsCore", "CYAML"]),
+        // Pure wire codecs: bytes in, values out. No file descriptors, no sockets.
+        .target(
+            name: "ReinsProtocols",
+            dependencies: ["ReinsCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "ReinsRuntime",
             dependencies: [
@@ -49,6 +54,7 @@ let package = Package(
         .target(name: "ReinsTestSupport", path: "Tests/ReinsTestSupport"),
         .testTarget(name: "ReinsCoreTests", dependencies: ["ReinsCore", "ReinsTestSupport"]),
         .testTarget(name: "ReinsConfigTests", dependencies: ["ReinsConfig", "ReinsTestSupport"]),
+        .testTarget(name: "ReinsProtocolsTests", dependencies: ["ReinsProtocols", "ReinsTestSupport"]),
         .testTarget(
             name: "ReinsRuntimeTests",
             dependencies: [
