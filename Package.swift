@@ -28,11 +28,13 @@ let package = Package(
         .systemLibrary(
             name: "CSerialPort", pkgConfig: "libserialport",
             providers: [.apt(["libserialport-dev"])]),
-        // Thin C helpers for the parts of POSIX that Swift cannot call directly (CPU_SET macros).
-        .target(name: "CRealtime"),
+        // Thin C helpers for POSIX and Linux calls Swift cannot reach directly (macros, GNU-only functions).
+        .target(name: "CPlatform"),
 
         .target(name: "ReinsCore"),
         .target(name: "ReinsConfig", dependencies: ["ReinsCore", "CYAML"]),
+        // Byte links (serial, pty, UDP, TCP) and ZeroMQ; they know nothing about protocols.
+        .target(name: "ReinsTransport", dependencies: ["ReinsCore", "ReinsConfig", "CPlatform", "CSerialPort", "CZMQ"]),
         // Pure wire codecs: bytes in, values out. No file descriptors, no sockets.
         .target(
             name: "ReinsProtocols",
@@ -40,13 +42,13 @@ let package = Package(
         .target(
             name: "ReinsRuntime",
             dependencies: [
-                "ReinsCore", "ReinsConfig", "CRealtime",
+                "ReinsCore", "ReinsConfig", "CPlatform",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
         .executableTarget(
             name: "reins",
             dependencies: [
-                "ReinsCore", "ReinsConfig", "ReinsRuntime",
+                "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -54,6 +56,7 @@ let package = Package(
         .target(name: "ReinsTestSupport", path: "Tests/ReinsTestSupport"),
         .testTarget(name: "ReinsCoreTests", dependencies: ["ReinsCore", "ReinsTestSupport"]),
         .testTarget(name: "ReinsConfigTests", dependencies: ["ReinsConfig", "ReinsTestSupport"]),
+        .testTarget(name: "ReinsTransportTests", dependencies: ["ReinsTransport", "ReinsTestSupport"]),
         .testTarget(name: "ReinsProtocolsTests", dependencies: ["ReinsProtocols", "ReinsTestSupport"]),
         .testTarget(
             name: "ReinsRuntimeTests",

@@ -1,4 +1,4 @@
-import CRealtime
+import CPlatform
 import ReinsCore
 import Synchronization
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import CRealtime
+import CPlatform
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 import ReinsCore
+import ReinsTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -28,7 +29,7 @@ import Glibc
     @Test func deliversEveryValueExactlyOnceAcrossThreads() {
         let ring = SPSCRing<UInt64>(capacity: 1024)
         let total: UInt64 = 500_000
-        let producer = Thread {
+        let producer = TestThread {
             var next: UInt64 = 0
             while next < total {
                 if ring.push(next) { next += 1 }
@@ -46,22 +47,4 @@ import Glibc
         #expect(outOfOrder == 0)
         #expect(ring.pop() == nil)
     }
-}
-
-/// Minimal joinable thread for the concurrency test.
-final class Thread: @unchecked Sendable {
-    private var handle = pthread_t()
-    private let body: () -> Void
-
-    init(_ body: @escaping () -> Void) {
-        self.body = body
-        let unmanaged = Unmanaged.passRetained(self)
-        pthread_create(&handle, nil, { raw in
-            let thread = Unmanaged<Thread>.fromOpaque(raw!).takeRetainedValue()
-            thread.body()
-            return nil
-        }, unmanaged.toOpaque())
-    }
-
-    func join() { pthread_join(handle, nil) }
 }

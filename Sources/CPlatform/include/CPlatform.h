@@ -17,4 +17,12 @@ int reins_set_timer_slack(unsigned long nanoseconds);
 /// Touches `bytes` of stack below the caller so the loop thread never page-faults on its stack.
 void reins_prefault_stack(size_t bytes);
 
+/// ppoll() on one descriptor with a relative timeout in nanoseconds (ppoll needs _GNU_SOURCE,
+/// which Swift's Glibc module does not define). Returns ppoll's result; revents is filled in.
+int reins_poll_one(int fd, short events, short *revents, long long timeout_ns);
+
+/// Opens a new pseudo-terminal master (posix_openpt + grantpt + unlockpt) and writes the slave's
+/// path into `name`. Returns the master descriptor or -1 with errno set.
+int reins_open_pty(char *name, size_t name_size);
+
 #endif
