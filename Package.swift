@@ -39,6 +39,12 @@ let package = Package(
         .target(
             name: "ReinsProtocols",
             dependencies: ["ReinsCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // What robots are asked to do: arm reach targets, the car's track, drone waypoints.
+        .target(name: "ReinsTasks", dependencies: ["ReinsCore", "ReinsConfig"]),
+        // Simulated robots that speak the real wire protocols.
+        .target(
+            name: "ReinsSimulators",
+            dependencies: ["ReinsCore", "ReinsConfig", "ReinsTasks", "ReinsProtocols", "ReinsTransport"]),
         .target(
             name: "ReinsRuntime",
             dependencies: [
@@ -57,6 +63,7 @@ let package = Package(
         .testTarget(name: "ReinsCoreTests", dependencies: ["ReinsCore", "ReinsTestSupport"]),
         .testTarget(name: "ReinsConfigTests", dependencies: ["ReinsConfig", "ReinsTestSupport"]),
         .testTarget(name: "ReinsTransportTests", dependencies: ["ReinsTransport", "ReinsTestSupport"]),
+        .testTarget(name: "ReinsSimulatorsTests", dependencies: ["ReinsSimulators", "ReinsTasks", "ReinsTestSupport"]),
         .testTarget(name: "ReinsProtocolsTests", dependencies: ["ReinsProtocols", "ReinsTestSupport"]),
         .testTarget(
             name: "ReinsRuntimeTests",
