@@ -26,6 +26,8 @@ import struct
 import time
 
 import zmq
+import zmq.auth
+from zmq.auth.thread import ThreadAuthenticator
 
 MAGIC = b"RR"
 VERSION = 1
@@ -82,8 +84,6 @@ class RobotServer:
         if (secret_certificate is None) != (allowed_keys_dir is None):
             raise ValueError("CURVE needs both secret_certificate and allowed_keys_dir")
         if secret_certificate is not None:
-            import zmq.auth
-            from zmq.auth.thread import ThreadAuthenticator
             public, secret = zmq.auth.load_certificate(secret_certificate)
             if secret is None:
                 raise ValueError("%s has no secret key" % secret_certificate)
