@@ -241,6 +241,28 @@ public enum ActionKind: String, CaseIterable, Sendable {
     }
 }
 
+/// CURVE keys for every ZeroMQ connection of a robot (robot-protocol driver, car localisation).
+public struct ZMQSecuritySettings: Sendable, Equatable {
+    /// The robot's public certificate (`NAME.key`).
+    public var serverKeyPath: String
+    /// This runtime's secret certificate (`NAME.key_secret`), whose public half is on the robot's allow-list.
+    public var clientKeyPath: String
+}
+
+/// MAVLink identities and signing for a drone.
+public struct MAVLinkSettings: Sendable, Equatable {
+    /// Who Reins is on the MAVLink network (defaults: 255/190, a ground station).
+    public var systemID: Int = 255
+    public var componentID: Int = 190
+    /// The vehicle's autopilot.
+    public var targetSystem: Int = 1
+    public var targetComponent: Int = 1
+    /// A file holding the 32-byte signing key (64 hex characters), when the vehicle signs.
+    public var signingKeyPath: String?
+
+    public init() {}
+}
+
 /// A validated robot description (`Robots/*.yaml`) together with its calibration.
 public struct RobotDescription: Sendable {
     public var sourcePath: String
@@ -256,6 +278,10 @@ public struct RobotDescription: Sendable {
     public var monitor: MonitorSettings
     public var calibrationPath: String
     public var calibration: Calibration
+    public var zmqSecurity: ZMQSecuritySettings?
+    /// Where a car's pose comes from (a Reins robot-protocol STATE stream); nil for the built-in simulator.
+    public var localization: LinkSpec?
+    public var mavlink = MAVLinkSettings()
     /// Where each key path (`car.steering`, `joints[2].velocity`) was written, for later diagnostics.
     public var sourceMarks: [String: SourceMark] = [:]
 

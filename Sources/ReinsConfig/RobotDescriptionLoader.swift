@@ -3,7 +3,7 @@ import ReinsCore
 extension RobotDescription {
     static let topLevelKeys = [
         "name", "kind", "driver", "link", "baud", "flow_control", "control_rate_hz", "calibration",
-        "joints", "car", "drone", "observation", "action", "safety", "monitor",
+        "joints", "car", "drone", "observation", "action", "safety", "monitor", "zmq", "localization", "mavlink",
     ]
 
     /// Reads, parses and validates a robot description and the calibration file it names.
@@ -80,6 +80,9 @@ extension RobotDescription {
 
         let safety = kind.flatMap { decodeSafety(top, kind: $0, reader: reader) }
         let monitor = decodeMonitor(top, reader: reader)
+        let zmqSecurity = decodeZMQSecurity(top, reader: reader)
+        let localization = decodeLocalization(top, kind: kind, driver: driver, link: link, observation: observation, reader: reader)
+        let mavlink = decodeMAVLink(top, driver: driver, reader: reader)
 
         var calibrationPath: String?
         if let relative = top.requiredString("calibration", hint: "../Calibration/my-robot.yaml") {
@@ -95,10 +98,13 @@ extension RobotDescription {
         case .car: placeholder = .car(CarCalibration(erpmPerMetrePerSecond: 0, servoCentre: 0, servoPerRadian: 0, servoRange: 0...0))
         case .drone: placeholder = .drone(DroneCalibration(hoverThrust: 0, frame: .ned, yawOffset: 0))
         }
-        let description = RobotDescription(
+        var description = RobotDescription(
             sourcePath: reader.file, name: name, kind: kind, driver: driver, link: link, controlRateHz: rate,
             body: body, observation: observation, action: action, safety: safety, monitor: monitor,
             calibrationPath: calibrationPath, calibration: placeholder)
+        description.zmqSecurity = zmqSecurity
+        description.localization = localization
+        description.mavlink = mavlink
         return (description, top.optional("calibration")?.mark)
     }
 
@@ -121,6 +127,74 @@ extension RobotDescription {
             reader.report(linkMark, "link", error.problem, suggestion: error.suggestion)
             return nil
         }
+    }
+
+    // MARK: Connections
+
+    private static func decodeZMQSecurity(_ top: MappingView, reader: ConfigReader) -> ZMQSecuritySettings? {
+        guard let node = top.optional("zmq"), let zmq = reader.mapping(node, path: "zmq", keys: ["server_key", "client_key"]) else { return nil }
+        var paths: [String] = []
+        for key in ["server_key", "client_key"] {
+            let hint = key == "server_key" ? "../keys/robot.key" : "../keys/runtime.key_secret"
+            guard let relative = zmq.requiredString(key, hint: hint) else { continue }
+            let path = FilePath.resolve(relative, besideFile: reader.file)
+            if !FileBytes.exists(path) {
+                reader.report(zmq.optional(key)?.mark, zmq.keyPath(key), "no such file \(path)",
+                              suggestion: "create keys with `reins keys new NAME` and point at NAME.key (server) and NAME.key_secret (client)")
+            }
+            paths.append(path)
+        }
+        guard paths.count == 2 else { return nil }
+        return ZMQSecuritySettings(serverKeyPath: paths[0], clientKeyPath: paths[1])
+    }
+
+    private static func decodeLocalization(_ top: MappingView, kind: RobotKind?, driver: DriverKind?, link: LinkSpec?,
+                                           observation: [ObservationFeature]?, reader: ConfigReader) -> LinkSpec? {
+        if let node = top.optional("localization") {
+            guard kind == .car else {
+                reader.report(top.keyMark("localization"), "localization", "a localization stream applies to cars only", suggestion: "remove it")
+                return nil
+            }
+            guard let text = reader.string(node, path: "localization") else { return nil }
+            guard let parsed = try? LinkSpec.parse(text), case .zmq = parsed else {
+                reader.report(node.mark, "localization", "`\(text)` is not a ZeroMQ endpoint",
+                              suggestion: "write zmq:tcp://HOST:PORT of the process that publishes the car's pose")
+                return nil
+            }
+            return parsed
+        }
+        // A real car whose policy sees its pose or the track needs somebody to say where it is.
+        let needsPose = observation?.contains { [.pose, .trackError, .trackAhead].contains($0) } ?? false
+        if kind == .car, driver == .vesc, let link, link != .sim, needsPose {
+            reader.report(top.mark, "localization", "the observation uses the car's pose but no localization stream is given",
+                          suggestion: "add `localization: zmq:tcp://127.0.0.1:5601` (a Reins robot-protocol STATE stream with pose.x, pose.y, pose.yaw)")
+        }
+        return nil
+    }
+
+    private static func decodeMAVLink(_ top: MappingView, driver: DriverKind?, reader: ConfigReader) -> MAVLinkSettings {
+        var settings = MAVLinkSettings()
+        guard let node = top.optional("mavlink") else { return settings }
+        if driver != .mavlink {
+            reader.report(top.keyMark("mavlink"), "mavlink", "MAVLink settings apply only to the mavlink driver", suggestion: "remove them")
+            return settings
+        }
+        guard let map = reader.mapping(node, path: "mavlink", keys: ["system_id", "component_id", "target_system", "target_component", "signing_key"]) else {
+            return settings
+        }
+        settings.systemID = map.integer("system_id", default: 255, in: 1...255)
+        settings.componentID = map.integer("component_id", default: 190, in: 0...255)
+        settings.targetSystem = map.integer("target_system", default: 1, in: 1...255)
+        settings.targetComponent = map.integer("target_component", default: 1, in: 0...255)
+        if let relative = map.optional("signing_key").flatMap({ reader.string($0, path: "mavlink.signing_key") }) {
+            let path = FilePath.resolve(relative, besideFile: reader.file)
+            if !FileBytes.exists(path) {
+                reader.report(map.optional("signing_key")?.mark, "mavlink.signing_key", "no such file \(path)",
+                              suggestion: "write the vehicle's 32-byte signing key as 64 hex characters into that file")
+            }
+            settings.signingKeyPath = path
+        }
+        return settings
     }
 
     // MARK: Body

@@ -15,22 +15,47 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
                        workingDirectory: String? = nil, standardInput: String? = nil) -> ProcessResult {
     let scratch = TemporaryDirectory("reins-proc")
     let outPath = scratch.file("out"), errPath = scratch.file("err"), inPath = scratch.write("in", standardInput ?? "")
-    let pid = fork()
-    if pid == 0 {
-        if let workingDirectory { _ = chdir(workingDirectory) }
-        let input = open(inPath, O_RDONLY)
-        let out = open(outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let err = open(errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        dup2(input, 0); dup2(out, 1); dup2(err, 2)
-        for (key, value) in environment { setenv(key, value, 1) }
-        var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) }
-        argv.append(nil)
-        execvp(executable, &argv)
-        _exit(127)
-    }
+    let pid = spawn(executable, arguments, environment: environment, workingDirectory: workingDirectory,
+                    standardInput: inPath, standardOutput: outPath, standardError: errPath)
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     return ProcessResult(status: SpawnedProcess.exitCode(status), standardOutput: readAll(outPath), standardError: readAll(errPath))
+}
+
+/// Starts a program with posix_spawn (never fork: the test process is multi-threaded, and a forked
+/// child may deadlock on a lock another thread held). Returns -1 if it could not start.
+func spawn(_ executable: String, _ arguments: [String], environment: [String: String], workingDirectory: String?,
+           standardInput: String, standardOutput: String, standardError: String) -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, standardInput, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    var command = [executable] + arguments
+    var environmentList = environment
+    if let workingDirectory {
+        // posix_spawn has no chdir action in glibc 2.36's public API: run through the shell's cd.
+        command = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", workingDirectory] + command
+    }
+    var merged: [String: String] = [:]
+    var index = 0
+    while let entry = environ[index] {
+        let text = String(cString: entry)
+        if let equals = text.firstIndex(of: "=") { merged[String(text[..<equals])] = String(text[text.index(after: equals)...]) }
+        index += 1
+    }
+    for (key, value) in environmentList { merged[key] = value }
+    environmentList = merged
+    var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+    var envp: [UnsafeMutablePointer<CChar>?] = environmentList.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+    }
+    var pid: pid_t = -1
+    let result = posix_spawnp(&pid, command[0], &actions, nil, &argv, &envp)
+    return result == 0 ? pid : -1
 }
 
 private func readAll(_ path: String) -> String {
@@ -57,21 +82,8 @@ public final class SpawnedProcess: @unchecked Sendable {
     public private(set) var status: Int32?
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil) {
-        let outPath = scratch.file("out"), errPath = scratch.file("err")
-        let child = fork()
-        if child == 0 {
-            if let workingDirectory { _ = chdir(workingDirectory) }
-            let null = open("/dev/null", O_RDONLY)
-            let out = open(outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            let err = open(errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            dup2(null, 0); dup2(out, 1); dup2(err, 2)
-            for (key, value) in environment { setenv(key, value, 1) }
-            var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) }
-            argv.append(nil)
-            execvp(executable, &argv)
-            _exit(127)
-        }
-        pid = child
+        pid = spawn(executable, arguments, environment: environment, workingDirectory: workingDirectory,
+                    standardInput: "/dev/null", standardOutput: scratch.file("out"), standardError: scratch.file("err"))
     }
 
     deinit {

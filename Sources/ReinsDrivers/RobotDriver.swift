@@ -1,0 +1,98 @@
+import ReinsConfig
+import ReinsCore
+
+/// A driver failure a user can act on: it names the device (and register or message) and says
+/// what to check.
+public struct DriverError: Error, Sendable, CustomStringConvertible {
+    public var device: String
+    public var problem: String
+    public var suggestion: String?
+
+    public init(device: String, problem: String, suggestion: String? = nil) {
+        self.device = device
+        self.problem = problem
+        self.suggestion = suggestion
+    }
+
+    public var description: String {
+        "\(device): \(problem)" + (suggestion.map { "; \($0)" } ?? "")
+    }
+}
+
+/// What one `read` produced.
+public enum ReadOutcome: Sendable, Equatable {
+    /// New values were measured this tick.
+    case fresh
+    /// Nothing new arrived before the deadline; the state keeps its previous values and timestamp.
+    case stale
+    /// The link is gone or the device reported a fault; the runtime safe-stops.
+    case fault(DriverFault)
+}
+
+/// Faults a driver reports from inside a tick, without allocating.
+public enum DriverFault: Sendable, Equatable, CustomStringConvertible {
+    case disconnected
+    /// The device stopped answering (e.g. a servo id missing from a sync read).
+    case noResponse(id: Int)
+    /// A servo or controller raised a hardware error (alert bit, fault code).
+    case hardwareError(id: Int, code: Int)
+    /// The vehicle left the mode the driver put it in (e.g. PX4 failsafe out of offboard).
+    case modeLost
+    case writeFailed
+
+    public var description: String {
+        switch self {
+        case .disconnected: return "link lost"
+        case .noResponse(let id): return "device \(id) stopped answering"
+        case .hardwareError(let id, let code): return "device \(id) reports hardware error \(code)"
+        case .modeLost: return "vehicle left the commanded mode"
+        case .writeFailed: return "command could not be sent"
+        }
+    }
+}
+
+/// Counters a driver keeps about its link, for the run summary and the recording.
+public struct DriverHealth: Sendable, Equatable {
+    public var reads: UInt64 = 0
+    public var staleReads: UInt64 = 0
+    public var checksumErrors: UInt64 = 0
+    public var retries: UInt64 = 0
+    public var writes: UInt64 = 0
+    /// Latest slow-rate telemetry, e.g. servo temperature (°C) and input voltage (V).
+    public var maximumTemperature: Double = 0
+    public var minimumVoltage: Double = 0
+    /// Last hardware status text worth showing (e.g. "servo 3: overload"), set outside the tick.
+    public var lastWarning: String?
+
+    public init() {}
+}
+
+/// One robot's hardware component, in the spirit of ros2_control's hardware interface and
+/// LeRobot's Robot: a lifecycle, a `read` into preallocated state, a `write` that reports what was
+/// really applied, and the robot kind's safe stop. Drivers never clamp: the safety filter does.
+///
+/// `connect`, `configure`, `activate`, `deactivate`, `disconnect` and `safeStop` run outside the
+/// control tick and may block; `read` and `write` run inside it and must not allocate or wait past
+/// their deadline.
+public protocol RobotDriver: AnyObject {
+    var robot: RobotDescription { get }
+    /// The device or endpoint, for messages.
+    var deviceName: String { get }
+    var health: DriverHealth { get }
+
+    /// Opens the link and finds the device (pings servos, waits for a heartbeat, says hello).
+    func connect() throws(DriverError)
+    /// Puts the device in the mode the runtime needs (operating mode, limits, stream rates).
+    func configure() throws(DriverError)
+    /// Makes the robot obey commands: torque on, arm and take off, start the motor loop.
+    func activate() throws(DriverError)
+    /// Fills `state` with the newest measurement, waiting at most until `deadline`.
+    func read(into state: RobotState, deadline: UInt64) -> ReadOutcome
+    /// Sends `command` (action units) and writes what the device was actually told into `applied`.
+    func write(_ command: UnsafeBufferPointer<Double>, applied: UnsafeMutableBufferPointer<Double>, deadline: UInt64) -> Bool
+    /// The robot kind's safe stop: arm hold then torque off; car brake and centre; drone hover then land.
+    func safeStop(reason: String)
+    /// Stops obeying commands gracefully (torque off, disarm after landing).
+    func deactivate()
+    func disconnect()
+}
