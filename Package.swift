@@ -15,7 +15,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries from Debian, found through pkg-config.
@@ -38,7 +37,7 @@ let package = Package(
         // Pure wire codecs: bytes in, values out. No file descriptors, no sockets.
         .target(
             name: "ReinsProtocols",
-            dependencies: ["ReinsCore", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["ReinsCore"]),
         // What robots are asked to do: arm reach targets, the car's track, drone waypoints.
         .target(name: "ReinsTasks", dependencies: ["ReinsCore", "ReinsConfig"]),
         // Simulated robots that speak the real wire protocols.

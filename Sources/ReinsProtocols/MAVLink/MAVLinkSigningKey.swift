@@ -1,5 +1,3 @@
-import Crypto
-
 /// The 32-byte secret shared by every system on a signed MAVLink link.
 public struct MAVLinkSigningKey: Equatable, Sendable, CustomStringConvertible {
     public let bytes: [UInt8]
@@ -12,7 +10,7 @@ public struct MAVLinkSigningKey: Equatable, Sendable, CustomStringConvertible {
     /// The key MAVProxy (`signing setup`) and QGroundControl derive from a passphrase: SHA-256 of
     /// its UTF-8 bytes.
     public init(passphrase: String) {
-        bytes = Array(SHA256.hash(data: Array(passphrase.utf8)))
+        bytes = SHA256.hash(Array(passphrase.utf8))
     }
 
     /// Never prints the secret.
@@ -39,20 +37,17 @@ public enum MAVLinkSigningTime {
 /// The 6-byte signature: the first 6 bytes of SHA-256(key + frame from the magic byte through the
 /// link id and timestamp).
 ///
-/// swift-crypto's `SHA256` on Linux (BoringSSL backend) keeps its state in a class instance, so
-/// each hash makes one small heap allocation; signing and verifying are the only MAVLink paths
-/// that allocate. (The API offers no way to reuse that state between hashes.)
+/// Uses the project's allocation-free `SHA256`, so signing and verifying can run in the tick.
 enum MAVLinkSignatureHash {
     /// The signature as a little-endian integer of its 6 bytes.
     static func compute(key: MAVLinkSigningKey, signedBytes: UnsafeRawBufferPointer) -> UInt64 {
-        var hasher = SHA256()
-        key.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: signedBytes)
-        let digest = hasher.finalize()
-        return digest.withUnsafeBytes { digestBytes in
-            var value: UInt64 = 0
-            for index in 0..<6 { value |= UInt64(digestBytes[index]) << (8 * UInt64(index)) }
-            return value
+        key.bytes.withUnsafeBytes { keyBytes in
+            withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { digest in
+                SHA256.hash(keyBytes, signedBytes, into: digest)
+                var value: UInt64 = 0
+                for index in 0..<6 { value |= UInt64(digest[index]) << (8 * UInt64(index)) }
+                return value
+            }
         }
     }
 }
