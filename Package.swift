@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "reins",
             dependencies: [
-                "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport",
+                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <fcntl.h>
@@ -49,6 +50,10 @@ int reins_open_pty(char *name, size_t name_size) {
         return -1;
     }
     return fd;
+}
+
+void reins_line_buffer_stdout(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
 void reins_prefault_stack(size_t bytes) {

@@ -80,7 +80,9 @@ public enum LinkSpec: Sendable, Equatable, CustomStringConvertible {
         }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard let port = UInt16(text[text.index(after: colon)...]), port > 0 else {
+        // Port 0 asks a listener for any free port (the simulator prints the one it got).
+        let listening = scheme == "udpin" || scheme == "udp"
+        guard let port = UInt16(text[text.index(after: colon)...]), port > 0 || listening else {
             throw ParseError(problem: "`\(text[text.index(after: colon)...])` is not a port number", suggestion: "use a port from 1 to 65535")
         }
         return (host.isEmpty ? "0.0.0.0" : host, port)

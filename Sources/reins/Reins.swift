@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPlatform
 
 @main
 struct Reins: ParsableCommand {
@@ -10,5 +11,10 @@ struct Reins: ParsableCommand {
             state, runs the policy, watches it, filters the action and sends it to the hardware.
             Start with `reins check Robots/*.yaml` to validate robot descriptions.
             """,
-        subcommands: [CheckCommand.self, BenchCommand.self, PortsCommand.self, KeysCommand.self])
+        subcommands: [CheckCommand.self, BenchCommand.self, PortsCommand.self, KeysCommand.self, SimCommand.self])
+
+    static func main() {
+        reins_line_buffer_stdout()
+        main(nil)
+    }
 }

@@ -25,4 +25,8 @@ int reins_poll_one(int fd, short events, short *revents, long long timeout_ns);
 /// path into `name`. Returns the master descriptor or -1 with errno set.
 int reins_open_pty(char *name, size_t name_size);
 
+/// Makes standard output line-buffered even when it is a pipe or a file, so a supervising
+/// process sees each status line as it is printed.
+void reins_line_buffer_stdout(void);
+
 #endif

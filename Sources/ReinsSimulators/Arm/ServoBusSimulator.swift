@@ -1,0 +1,136 @@
+import ReinsConfig
+import ReinsCore
+import ReinsProtocols
+import ReinsTransport
+
+/// One simulated servo on a bus: its control table and the joint it drives.
+final class SimulatedServo {
+    var table: [UInt8]
+    let joint: Int
+    /// Seconds the motor has been straining against a seized joint (for the overload error).
+    var strainSeconds = 0.0
+    var temperature = 32.0
+
+    init(tableSize: Int, joint: Int) {
+        table = [UInt8](repeating: 0, count: tableSize)
+        self.joint = joint
+    }
+
+    func integer(_ address: Int, _ size: Int, signed: Bool = false) -> Int {
+        var value = 0
+        for i in 0..<size { value |= Int(table[address + i]) << (8 * i) }
+        if signed && size < 8 && value & (1 << (8 * size - 1)) != 0 { value -= 1 << (8 * size) }
+        return value
+    }
+
+    func setInteger(_ address: Int, _ size: Int, _ value: Int) {
+        for i in 0..<size { table[address + i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
+    }
+}
+
+/// What the Dynamixel and Feetech bus simulators share: a pty the driver opens, servos bound to
+/// the simulated arm's joints, replies passed through the fault injector, and the link cut.
+public class ServoBusSimulator: SimulatorFrontEnd, @unchecked Sendable {
+    public let arm: SimulatedArm
+    public let pty: PseudoTerminal
+    let servos: [SimulatedServo]
+    let output: DelayedOutput
+    var faults: FaultInjector
+    private var cut = false
+    private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+    let ticksPerRevolution = 4096.0
+    /// Sensor noise and bias are drawn once per step, so every read in a step sees the same value.
+    var measuredPositions: [Double]
+
+    init(arm: SimulatedArm, ids: [Int], tableSize: Int, linkPath: String?, faults: FaultInjector) throws(LinkOpenError) {
+        self.arm = arm
+        pty = try PseudoTerminal(linkPath: linkPath)
+        servos = ids.enumerated().map { SimulatedServo(tableSize: tableSize, joint: $0.offset) }
+        self.faults = faults
+        output = DelayedOutput(faults: faults)
+        measuredPositions = arm.joints.map(\.position)
+        if let stuck = faults.spec.stuckComponent, stuck < arm.joints.count { arm.joints[stuck].stuck = true }
+    }
+
+    deinit { readBuffer.deallocate() }
+
+    public var connectionDescription: String {
+        "pty \(pty.clientPath)" + (pty.linkPath != nil ? " (-> \(pty.slavePath))" : "")
+    }
+
+    /// The path a driver or vendor tool opens.
+    public var devicePath: String { pty.clientPath }
+
+    public func serviceInput(until deadline: UInt64, simulatedTime: Double) {
+        guard !cut else {
+            MonotonicClock.sleep(untilNanoseconds: deadline)
+            return
+        }
+        do {
+            let n = try pty.master.read(into: readBuffer, deadline: deadline)
+            if n > 0 { received(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]), at: simulatedTime) }
+        } catch {
+            // No client has the pty open yet (or it just closed): wait for the next one.
+            MonotonicClock.sleep(untilNanoseconds: min(deadline, MonotonicClock.nowNanoseconds() + 1_000_000))
+        }
+    }
+
+    /// Feeds received bytes to the protocol decoder and answers complete packets.
+    func received(_ bytes: UnsafeRawBufferPointer, at time: Double) {
+        preconditionFailure("subclass")
+    }
+
+    public func step(_ dt: Double, simulatedTime: Double) {
+        applyGoals()
+        arm.step(dt)
+        for i in arm.joints.indices { measuredPositions[i] = faults.measure(arm.joints[i].position) }
+        for servo in servos { refresh(servo, dt: dt, time: simulatedTime) }
+    }
+
+    /// Copies goal registers into the joints (subclass: protocol register map).
+    func applyGoals() {}
+
+    /// Copies the joint's state into the servo's present-value registers.
+    func refresh(_ servo: SimulatedServo, dt: Double, time: Double) {}
+
+    public func flushOutput(simulatedTime: Double) {
+        guard !cut else { return }
+        output.release(upTo: simulatedTime) { bytes in
+            try? pty.master.write(bytes, deadline: MonotonicClock.nowNanoseconds() + 50_000_000)
+        }
+    }
+
+    /// Queues a reply after the servo's return delay.
+    func reply(_ bytes: [UInt8], at time: Double, returnDelay: Double) {
+        output.enqueue(bytes, at: time + returnDelay)
+    }
+
+    public func disconnect() {
+        cut = true
+        pty.close()
+    }
+
+    func servo(id: UInt8, idAddress: Int) -> SimulatedServo? {
+        servos.first { $0.table[idAddress] == id }
+    }
+
+    /// Joint angle to raw ticks around the 2048 centre.
+    func ticks(_ angle: Double) -> Int {
+        Int((angle * ticksPerRevolution / (2 * Double.pi)).rounded()) + Int(ticksPerRevolution / 2)
+    }
+
+    func angle(_ ticks: Int) -> Double {
+        Double(ticks - Int(ticksPerRevolution / 2)) * 2 * Double.pi / ticksPerRevolution
+    }
+
+    /// Overload: a motor straining hard for more than a second trips the servo (torque off, error bit).
+    func strained(_ servo: SimulatedServo, dt: Double) -> Bool {
+        let joint = arm.joints[servo.joint]
+        if joint.torqueEnabled && joint.stuck && abs(joint.goal - joint.position) > 0.2 {
+            servo.strainSeconds += dt
+        } else {
+            servo.strainSeconds = max(0, servo.strainSeconds - dt)
+        }
+        return servo.strainSeconds > 1.0
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import ReinsConfig
+import ReinsCore
+import ReinsProtocols
+import ReinsSimulators
+import ReinsTransport
+
+struct SimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Run a simulated arm, car or drone that speaks the real wire protocol.",
+        discussion: """
+            The arm is a bus of Dynamixel (or, with a feetech description, Feetech STS) servos on a \
+            pseudo-terminal; vendor tools such as dynamixel_sdk open it like a U2D2 adapter. The car \
+            is a VESC on a pty plus a pose stream (Reins robot protocol on ZeroMQ), as a real car's \
+            localisation would publish it. The drone is a PX4-like MAVLink 2 vehicle on a pty or UDP. \
+            With --link zmq:ENDPOINT any robot is served over the Reins robot protocol instead.
+
+            Faults (--faults): drop=P, corrupt=P, delay=5ms, jitter=2ms, disconnect=10s, noise=S, \
+            bias=B, stuck=N, comma-separated; deterministic for a given --seed.
+            """)
+
+    @Argument(help: "arm, car or drone.")
+    var kind: RobotKind
+
+    @Option(help: "Robot description to simulate (default Robots/sim-KIND.yaml).")
+    var robot: String?
+
+    @Option(help: "pty:PATH, udp:HOST:PORT (drone listens), udpout:HOST:PORT (drone sends, like PX4 SITL) or zmq:ENDPOINT.")
+    var link: String?
+
+    @Option(help: "Car only: ZeroMQ endpoint for the pose stream, e.g. zmq:tcp://127.0.0.1:5601.")
+    var localization: String?
+
+    @Option(help: "Random seed for faults and noise.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Faults to inject, e.g. drop=0.01,delay=5ms,noise=0.002.")
+    var faults: String?
+
+    @Option(help: "Simulated seconds per real second.")
+    var speed: Double = 1
+
+    @Option(help: "Stop after this many seconds (default: until Ctrl-C).")
+    var duration: Double?
+
+    @Option(help: "Drone telemetry rate in Hz.")
+    var telemetryRate: Double = 50
+
+    @Option(help: "MAVLink signing key file (64 hex characters) the drone requires.")
+    var signingKey: String?
+
+    func validate() throws {
+        guard speed > 0, speed <= 100 else { throw ValidationError("--speed must be in (0, 100], e.g. --speed 2") }
+        if let faults {
+            do { _ = try FaultSpec.parse(faults) } catch { throw ValidationError(error.description) }
+        }
+        if let link {
+            do { _ = try LinkSpec.parse(link) } catch { throw ValidationError("--link: \(error)") }
+        }
+    }
+
+    func run() throws {
+        let path = robot ?? "Robots/sim-\(kind.rawValue).yaml"
+        let description: RobotDescription
+        do {
+            description = try RobotDescription.load(path: path)
+        } catch {
+            for line in error.diagnostics { printError(line.description) }
+            if robot == nil { printError("run from the Reins folder, or pass --robot FILE") }
+            throw ExitCode(1)
+        }
+        guard description.kind == kind else {
+            printError("\(path) describes \(description.kind.withArticle), not \(kind.withArticle)")
+            throw ExitCode(1)
+        }
+        var options = SimulatorOptions()
+        options.link = try link.map { try LinkSpec.parse($0) }
+        options.localization = try localization.map { try LinkSpec.parse($0) }
+        options.seed = seed
+        options.faults = try faults.map { try FaultSpec.parse($0) } ?? .none
+        options.speed = speed
+        options.telemetryRateHz = telemetryRate
+        if let signingKey { options.signingKey = try MAVLinkKeyFile.read(signingKey) }
+
+        StopSignal.install()
+        let simulator = try SimulatorFactory.start(description, options: options)
+        print("simulating \(description.kind.withArticle) \"\(description.name)\" (seed \(seed), speed \(speed)x\(options.faults.isEmpty ? "" : ", faults \(faults!)"))")
+        for line in simulator.connectionLines { print(line) }
+        print("connect with: link: \(simulator.driverLink)" + (simulator.localization.map { ", localization: \($0)" } ?? ""))
+        print("ready")
+        _ = StopSignal.wait(seconds: duration ?? .infinity)
+        simulator.stop()
+        print("stopped after \(fixed(simulator.host.simulatedTime, 1)) simulated seconds")
+    }
+}
+
+extension RobotKind: ExpressibleByArgument {}
