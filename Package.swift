@@ -44,24 +44,29 @@ let package = Package(
         .target(
             name: "ReinsSimulators",
             dependencies: ["ReinsCore", "ReinsConfig", "ReinsTasks", "ReinsProtocols", "ReinsTransport"]),
+        // One driver per protocol behind the `RobotDriver` lifecycle.
+        .target(
+            name: "ReinsDrivers",
+            dependencies: ["ReinsCore", "ReinsConfig", "ReinsProtocols", "ReinsTransport", "ReinsTasks"]),
         .target(
             name: "ReinsRuntime",
             dependencies: [
-                "ReinsCore", "ReinsConfig", "CPlatform",
+                "ReinsCore", "ReinsConfig", "CPlatform", "ReinsDrivers", "ReinsSimulators",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
         .executableTarget(
             name: "reins",
             dependencies: [
-                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators",
+                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsDrivers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Helpers shared by the test targets (temporary folders, running subprocesses).
-        .target(name: "ReinsTestSupport", path: "Tests/ReinsTestSupport"),
+        .target(name: "ReinsTestSupport", dependencies: ["ReinsCore"], path: "Tests/ReinsTestSupport"),
         .testTarget(name: "ReinsCoreTests", dependencies: ["ReinsCore", "ReinsTestSupport"]),
         .testTarget(name: "ReinsConfigTests", dependencies: ["ReinsConfig", "ReinsTestSupport"]),
         .testTarget(name: "ReinsTransportTests", dependencies: ["ReinsTransport", "ReinsTestSupport"]),
+        .testTarget(name: "ReinsDriversTests", dependencies: ["ReinsDrivers", "ReinsRuntime", "ReinsSimulators", "ReinsTasks", "ReinsTestSupport"]),
         .testTarget(name: "ReinsSimulatorsTests", dependencies: ["ReinsSimulators", "ReinsTasks", "ReinsTestSupport"]),
         .testTarget(name: "ReinsProtocolsTests", dependencies: ["ReinsProtocols", "ReinsTestSupport"]),
         .testTarget(

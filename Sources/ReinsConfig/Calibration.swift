@@ -46,6 +46,10 @@ public struct ArmCalibration: Sendable, Equatable {
     /// In the order of the description's joints once validated against it.
     public var joints: [(name: String, calibration: JointCalibration)]
 
+    public init(joints: [(name: String, calibration: JointCalibration)]) {
+        self.joints = joints
+    }
+
     public static func == (lhs: ArmCalibration, rhs: ArmCalibration) -> Bool {
         lhs.joints.map(\.name) == rhs.joints.map(\.name) && lhs.joints.map(\.calibration) == rhs.joints.map(\.calibration)
     }

@@ -297,3 +297,24 @@ public struct RobotDescription: Sendable {
 
     public var controlPeriodSeconds: Double { 1 / controlRateHz }
 }
+
+extension RobotDescription {
+    /// The range each action entry may take, in action units: joint position limits, the car's
+    /// speed range and steering lock, the drone's velocity limits per axis (the horizontal limit
+    /// also bounds the norm of north and east, which the safety filter enforces).
+    public var actionBounds: [ClosedRange<Double>] {
+        switch (action, body) {
+        case (.jointPosition, .arm(let joints)):
+            return joints.map(\.position)
+        case (.speedSteering, .car(let limits)):
+            return [limits.speed, -limits.steering...limits.steering]
+        case (.velocity, .drone(let limits)), (.velocityYawRate, .drone(let limits)):
+            let h = limits.horizontalVelocity, v = limits.verticalVelocity
+            var bounds = [-h...h, -h...h, -v...v]
+            if action == .velocityYawRate { bounds.append(-limits.yawRate...limits.yawRate) }
+            return bounds
+        default:
+            return []
+        }
+    }
+}

@@ -8,7 +8,9 @@ extension RobotDescription {
 
     /// Reads, parses and validates a robot description and the calibration file it names.
     /// Every problem in both files is reported at once.
-    public static func load(path: String) throws(ConfigErrors) -> RobotDescription {
+    /// - Parameter calibrationRequired: false for `reins calibrate`, which writes the calibration:
+    ///   a missing calibration file then leaves an empty arm calibration instead of an error.
+    public static func load(path: String, calibrationRequired: Bool = true) throws(ConfigErrors) -> RobotDescription {
         let text: String
         do {
             text = try FileBytes.readText(path)
@@ -17,12 +19,12 @@ extension RobotDescription {
                 file: path, mark: nil, keyPath: "", problem: "cannot read the file: \(error.reason)",
                 suggestion: "check the path; robot descriptions live in Robots/")])
         }
-        return try parse(text, path: path)
+        return try parse(text, path: path, calibrationRequired: calibrationRequired)
     }
 
     /// Validates description text as if it were the file at `path` (the calibration path is
     /// resolved next to it).
-    public static func parse(_ text: String, path: String) throws(ConfigErrors) -> RobotDescription {
+    public static func parse(_ text: String, path: String, calibrationRequired: Bool = true) throws(ConfigErrors) -> RobotDescription {
         let reader = ConfigReader(file: path)
         let root: YAMLNode
         do {
@@ -38,6 +40,7 @@ extension RobotDescription {
         description.sourceMarks = reader.marks
         // The calibration is read only once the description is sound, so its checks can rely on
         // the joint list and the driver.
+        if !calibrationRequired && !FileBytes.exists(description.calibrationPath) { return description }
         switch Calibration.load(path: description.calibrationPath, for: description, referencedAt: calibrationMark) {
         case .success(let calibration): description.calibration = calibration
         case .failure(let errors): throw errors

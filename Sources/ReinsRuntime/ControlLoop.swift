@@ -90,8 +90,8 @@ public final class ControlLoop: @unchecked Sendable {
     private let task: any ControlTask
     private let stopRequested = Atomic<Bool>(false)
     private let running = Atomic<Bool>(false)
-    private var thread: pthread_t?
-    private var collectorThread: pthread_t?
+    private var thread: PosixThread?
+    private var collectorThread: PosixThread?
     private var stopReason: LoopStopReason = .requested
     private let realtimeReady = Mutex<RealtimeReport?>(nil)
 
@@ -110,7 +110,7 @@ public final class ControlLoop: @unchecked Sendable {
         let (memory, locked) = RealtimeSetup.lockMemory(configuration.realtime.lockMemory)
         running.store(true, ordering: .releasing)
         let startGate = Semaphore()
-        let box = Unmanaged.passRetained(ThreadBox { [self] in
+        thread = PosixThread { [self] in
             let (scheduling, fifo, affinity, pinned) = RealtimeSetup.applyToCurrentThread(configuration.realtime)
             realtimeReady.withLock {
                 $0 = RealtimeReport(scheduling: scheduling, schedulingObtained: fifo, memoryLocking: memory,
@@ -118,18 +118,16 @@ public final class ControlLoop: @unchecked Sendable {
             }
             startGate.signal()
             run()
-        })
-        thread = ControlLoop.spawn(box)
+        }
         startGate.wait()
 
-        let collectorBox = Unmanaged.passRetained(ThreadBox { [self] in
+        collectorThread = PosixThread { [self] in
             while running.load(ordering: .acquiring) {
                 statistics.collect()
                 usleep(20_000)
             }
             statistics.collect()
-        })
-        collectorThread = ControlLoop.spawn(collectorBox)
+        }
         return realtimeReady.withLock { $0! }
     }
 
@@ -142,10 +140,10 @@ public final class ControlLoop: @unchecked Sendable {
     /// Waits for the loop to end and returns why it ended.
     @discardableResult
     public func wait() -> LoopStopReason {
-        if let thread { pthread_join(thread, nil) }
+        thread?.join()
         thread = nil
         running.store(false, ordering: .releasing)
-        if let collectorThread { pthread_join(collectorThread, nil) }
+        collectorThread?.join()
         collectorThread = nil
         return stopReason
     }
@@ -208,22 +206,6 @@ public final class ControlLoop: @unchecked Sendable {
         stopReason = reason
         task.loopDidStop(reason)
     }
-
-    private static func spawn(_ box: Unmanaged<ThreadBox>) -> pthread_t {
-        var handle = pthread_t()
-        let result = pthread_create(&handle, nil, { raw in
-            let box = Unmanaged<ThreadBox>.fromOpaque(raw!).takeRetainedValue()
-            box.body()
-            return nil
-        }, box.toOpaque())
-        precondition(result == 0, "pthread_create failed: \(result)")
-        return handle
-    }
-}
-
-private final class ThreadBox {
-    let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
 }
 
 /// A counting semaphore for thread start-up hand-offs (never used inside a tick).

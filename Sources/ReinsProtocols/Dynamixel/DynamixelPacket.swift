@@ -29,8 +29,9 @@ public struct DynamixelPacket {
 
     /// The error byte of a status packet; nil for an instruction packet.
     public var deviceError: DynamixelDeviceError? {
-        guard isStatus, let byte = parameters.first else { return nil }
-        return DynamixelDeviceError(rawValue: byte)
+        // Indexing, not `parameters.first`, which allocates in unoptimised builds.
+        guard isStatus, parameters.count > 0 else { return nil }
+        return DynamixelDeviceError(rawValue: parameters[0])
     }
 
     /// The data of a status packet (the parameters after the error byte); empty for an instruction packet.

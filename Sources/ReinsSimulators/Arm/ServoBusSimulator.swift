@@ -2,6 +2,9 @@ import ReinsConfig
 import ReinsCore
 import ReinsProtocols
 import ReinsTransport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One simulated servo on a bus: its control table and the joint it drives.
 final class SimulatedServo {
@@ -80,11 +83,38 @@ public class ServoBusSimulator: SimulatorFrontEnd, @unchecked Sendable {
         preconditionFailure("subclass")
     }
 
+    /// A simulated operator moves joints whose torque is off through their range, as a person does
+    /// during calibration: from where the joint is to one end stop, across to the other, and back.
+    public var backdrive = false
+    private var backdriveStart: [(time: Double, position: Double)?] = []
+
     public func step(_ dt: Double, simulatedTime: Double) {
         applyGoals()
         arm.step(dt)
+        if backdrive {
+            if backdriveStart.count != arm.joints.count { backdriveStart = Array(repeating: nil, count: arm.joints.count) }
+            for i in arm.joints.indices {
+                guard !arm.joints[i].torqueEnabled else { backdriveStart[i] = nil; continue }
+                if backdriveStart[i] == nil { backdriveStart[i] = (simulatedTime, arm.joints[i].position) }
+                let (start, origin) = backdriveStart[i]!
+                let position = operatorSweep(from: origin, limits: arm.joints[i].parameters.hardLimits, elapsed: simulatedTime - start)
+                arm.joints[i].velocity = (position - arm.joints[i].position) / dt
+                arm.joints[i].position = position
+            }
+        }
         for i in arm.joints.indices { measuredPositions[i] = faults.measure(arm.joints[i].position) }
         for servo in servos { refresh(servo, dt: dt, time: simulatedTime) }
+    }
+
+    /// Where the simulated operator holds a joint `elapsed` seconds after starting: origin to the
+    /// low end stop, across to the high one, back to the origin, 1.5 s per leg with smooth ends.
+    func operatorSweep(from origin: Double, limits: ClosedRange<Double>, elapsed: Double) -> Double {
+        let low = limits.lowerBound + 0.02, high = limits.upperBound - 0.02
+        let legs = [(origin, low), (low, high), (high, origin)]
+        let leg = Int(elapsed / 1.5) % 3
+        let fraction = (elapsed.truncatingRemainder(dividingBy: 1.5)) / 1.5
+        let blend = (1 - cos(Double.pi * fraction)) / 2
+        return legs[leg].0 + (legs[leg].1 - legs[leg].0) * blend
     }
 
     /// Copies goal registers into the joints (subclass: protocol register map).

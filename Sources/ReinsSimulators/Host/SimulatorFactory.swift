@@ -22,6 +22,9 @@ public struct SimulatorOptions: Sendable {
     public var curve: (secretKey: String, allowed: [ZAPAuthenticator.AllowedKey])?
     /// MAVLink signing key for the simulated vehicle.
     public var signingKey: MAVLinkSigningKey?
+    /// Arm only: a simulated operator sweeps every joint through its range while torque is off
+    /// (what a person does during `reins calibrate`).
+    public var backdrive = false
 
     public init() {}
 }
@@ -82,6 +85,7 @@ public enum SimulatorFactory {
                 let bus: ServoBusSimulator = robot.driver == .dynamixel
                     ? try DynamixelBusSimulator(arm: arm, description: robot, linkPath: ptyPath, faults: faults)
                     : try FeetechBusSimulator(arm: arm, description: robot, linkPath: ptyPath, faults: faults)
+                bus.backdrive = options.backdrive
                 let host = SimulatorHost(frontEnd: bus, speed: options.speed, disconnectAfter: options.faults.disconnectAfterSeconds)
                 host.start()
                 return RunningSimulator(host: host, driverLink: .pty(path: bus.devicePath), localization: nil,

@@ -25,36 +25,47 @@ public final class SimulatorHost: @unchecked Sendable {
     public let frontEnd: any SimulatorFrontEnd
     public let physicsStep: Double
     public let clock: SimulationClock
-    public let disconnectAfter: Double?
     private let running = Atomic<Bool>(false)
     private let simulatedMicroseconds = Atomic<Int>(0)
-    private var thread: pthread_t?
+    /// Simulated microseconds at which to cut the link (-1: never).
+    private let disconnectAtMicroseconds: Atomic<Int>
+    private let disconnectedAtNanoseconds = Atomic<UInt64>(0)
+    private let muted = Atomic<Bool>(false)
+    private var thread: PosixThread?
 
     public init(frontEnd: any SimulatorFrontEnd, physicsRateHz: Double = 1000, speed: Double = 1, disconnectAfter: Double? = nil) {
         self.frontEnd = frontEnd
         self.physicsStep = 1 / physicsRateHz
         self.clock = SimulationClock(speed: speed)
-        self.disconnectAfter = disconnectAfter
+        disconnectAtMicroseconds = Atomic(disconnectAfter.map { Int($0 * 1e6) } ?? -1)
     }
+
+    /// Cuts the link when simulated time reaches `time` (from any thread).
+    public func scheduleDisconnect(atSimulatedTime time: Double) {
+        disconnectAtMicroseconds.store(Int(time * 1e6), ordering: .relaxed)
+    }
+
+    /// When the link was cut (CLOCK_MONOTONIC ns), or nil.
+    public var disconnectedAt: UInt64? {
+        let value = disconnectedAtNanoseconds.load(ordering: .acquiring)
+        return value == 0 ? nil : value
+    }
+
+    /// While muted the simulator still obeys what it receives but sends nothing back (every reply
+    /// and telemetry message lost), from any thread.
+    public func mute(_ on: Bool) { muted.store(on, ordering: .relaxed) }
 
     /// Simulated seconds elapsed (updated every step).
     public var simulatedTime: Double { Double(simulatedMicroseconds.load(ordering: .relaxed)) * 1e-6 }
 
     public func start() {
         guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let box = Unmanaged.passRetained(self)
-        var handle = pthread_t()
-        pthread_create(&handle, nil, { raw in
-            let host = Unmanaged<SimulatorHost>.fromOpaque(raw!).takeRetainedValue()
-            host.run()
-            return nil
-        }, box.toOpaque())
-        thread = handle
+        thread = PosixThread { [self] in run() }
     }
 
     public func stop() {
         running.store(false, ordering: .releasing)
-        if let thread { pthread_join(thread, nil) }
+        thread?.join()
         thread = nil
     }
 
@@ -80,10 +91,12 @@ public final class SimulatorHost: @unchecked Sendable {
                 steps += 1
             }
             simulatedMicroseconds.store(Int(simulated * 1e6), ordering: .relaxed)
-            frontEnd.flushOutput(simulatedTime: simulated)
-            if !disconnected, let after = disconnectAfter, simulated >= after {
+            if !muted.load(ordering: .relaxed) { frontEnd.flushOutput(simulatedTime: simulated) }
+            let cutAt = disconnectAtMicroseconds.load(ordering: .relaxed)
+            if !disconnected, cutAt >= 0, Int(simulated * 1e6) >= cutAt {
                 frontEnd.disconnect()
                 disconnected = true
+                disconnectedAtNanoseconds.store(MonotonicClock.nowNanoseconds(), ordering: .releasing)
             }
         }
     }

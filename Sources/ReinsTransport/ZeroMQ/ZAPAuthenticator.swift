@@ -36,7 +36,7 @@ public final class ZAPAuthenticator: @unchecked Sendable {
     private let allowed: [[UInt8]: String]
     private let running = Atomic<Bool>(true)
     private let decisionLog = Mutex<[Decision]>([])
-    private var thread: pthread_t?
+    private var thread: PosixThread?
 
     public init(context: ZMQContext, allowed keys: [AllowedKey]) throws(ZMQError) {
         var table: [[UInt8]: String] = [:]
@@ -49,14 +49,7 @@ public final class ZAPAuthenticator: @unchecked Sendable {
         allowed = table
         socket = try ZMQSocket(context, type: .reply)
         try socket.bind(ZAPAuthenticator.endpoint)
-        let box = Unmanaged.passRetained(self)
-        var handle = pthread_t()
-        pthread_create(&handle, nil, { raw in
-            let authenticator = Unmanaged<ZAPAuthenticator>.fromOpaque(raw!).takeRetainedValue()
-            authenticator.serve()
-            return nil
-        }, box.toOpaque())
-        thread = handle
+        thread = PosixThread { [self] in serve() }
     }
 
     /// Reads the allow-list from public certificate files (`NAME.key`); the name is the file's
@@ -80,7 +73,7 @@ public final class ZAPAuthenticator: @unchecked Sendable {
     /// Stops the handler thread. Afterwards every new CURVE handshake in this context is refused.
     public func stop() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
-        if let thread { pthread_join(thread, nil) }
+        thread?.join()
         thread = nil
         socket.close()
     }

@@ -1,0 +1,147 @@
+import ReinsConfig
+import ReinsCore
+import ReinsProtocols
+import ReinsTransport
+
+/// The runtime side of the Reins robot protocol: a DEALER that asks for the robot's layout, then
+/// sends ACTIONs and keeps the newest STATE. Shared by the ZeroMQ robot driver and the car's pose
+/// stream. With keys it is a CURVE client.
+///
+/// libzmq allocates a buffer for every message longer than 33 bytes, so unlike the serial
+/// drivers this path is not allocation-free inside a tick; everything Reins itself does is.
+public final class RobotProtocolClient: @unchecked Sendable {
+    public let endpoint: String
+    public private(set) var layout: RobotLayout?
+    private let context = ZMQContext()
+    private let socket: ZMQSocket
+    private let writer = ByteWriter(capacity: RobotMessage.headerSize + 8 * RobotMessage.maximumValues)
+    private let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: RobotMessage.headerSize + 8 * RobotMessage.maximumValues + 64, alignment: 8)
+    private var sequence: UInt32 = 0
+    /// The newest STATE values, in the robot's layout order.
+    public private(set) var stateValues: [Double] = []
+    public private(set) var stateFlags: RobotMessage.Flags = []
+    /// When the newest STATE arrived (CLOCK_MONOTONIC ns); 0 before the first.
+    public private(set) var stateReceivedAt: UInt64 = 0
+    public private(set) var statesReceived: UInt64 = 0
+    public private(set) var malformedMessages: UInt64 = 0
+
+    public init(endpoint: String, security: ZMQSecuritySettings?) throws(DriverError) {
+        self.endpoint = endpoint
+        do {
+            socket = try ZMQSocket(context, type: .dealer)
+            try socket.setHighWaterMarks(send: 16, receive: 64)
+            if let security {
+                let server: CurveKeyPair, client: CurveKeyPair
+                do {
+                    server = try CurveCertificate.read(security.serverKeyPath)
+                    client = try CurveCertificate.read(security.clientKeyPath)
+                } catch {
+                    throw DriverError(device: endpoint, problem: error.description, suggestion: "create keys with `reins keys new NAME`")
+                }
+                guard client.secretKey != nil else {
+                    throw DriverError(device: endpoint, problem: "\(security.clientKeyPath) has no secret key",
+                                      suggestion: "point `zmq.client_key` at NAME.key_secret, not NAME.key")
+                }
+                try socket.makeCurveClient(serverPublicKey: server.publicKey, keys: client)
+            }
+            try socket.connect(endpoint)
+        } catch let error as DriverError {
+            throw error
+        } catch {
+            throw DriverError(device: endpoint, problem: "\(error)")
+        }
+    }
+
+    deinit {
+        socket.close()
+        receiveBuffer.deallocate()
+    }
+
+    /// Asks for the layout and waits for it.
+    public func hello(timeout: Double) throws(DriverError) -> RobotLayout {
+        let end = MonotonicClock.nowNanoseconds() + UInt64(timeout * 1e9)
+        var nextRequest: UInt64 = 0
+        while MonotonicClock.nowNanoseconds() < end {
+            if MonotonicClock.nowNanoseconds() >= nextRequest {
+                // Repeated: the first request can be lost while the connection (or CURVE handshake) settles.
+                nextRequest = MonotonicClock.nowNanoseconds() + 500_000_000
+                sequence &+= 1
+                [Double]().withUnsafeBufferPointer {
+                    RobotMessage.encode(.init(kind: .helloRequest, sequence: sequence, timestampNanoseconds: MonotonicClock.nowNanoseconds(), count: 0),
+                                        values: $0, into: writer)
+                }
+                _ = try? socket.send(writer.bytes, wait: false)
+            }
+            guard (try? socket.waitReadable(deadline: min(end, nextRequest))) == true else { continue }
+            while let size = try? socket.receive(into: receiveBuffer, wait: false), size <= receiveBuffer.count {
+                let message = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<size])
+                guard let header = try? RobotMessage.decodeHeader(message) else { malformedMessages &+= 1; continue }
+                if header.kind == .hello {
+                    do {
+                        let parsed = try RobotLayout.parse(RobotMessage.helloText(message))
+                        layout = parsed
+                        stateValues = [Double](repeating: 0, count: parsed.state.count)
+                        return parsed
+                    } catch {
+                        throw DriverError(device: endpoint, problem: error.description)
+                    }
+                }
+            }
+        }
+        throw DriverError(device: endpoint, problem: "no HELLO from the robot within \(timeout) s",
+                          suggestion: "is the robot process running and bound there? With CURVE, is this runtime's public key on its allow-list?")
+    }
+
+    /// Reads every waiting message and keeps the newest STATE; waits until `deadline` only if none
+    /// is waiting. Returns true when a new STATE arrived.
+    @discardableResult
+    public func poll(deadline: UInt64) -> Bool {
+        var fresh = drain()
+        if !fresh, (try? socket.waitReadable(deadline: deadline)) == true {
+            fresh = drain()
+        }
+        return fresh
+    }
+
+    private func drain() -> Bool {
+        var fresh = false
+        while let size = try? socket.receive(into: receiveBuffer, wait: false) {
+            guard size <= receiveBuffer.count else { malformedMessages &+= 1; continue }
+            let message = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<size])
+            guard let header = try? RobotMessage.decodeHeader(message) else { malformedMessages &+= 1; continue }
+            guard header.kind == .state, header.count == stateValues.count else { continue }
+            stateValues.withUnsafeMutableBufferPointer { _ = RobotMessage.decodeValues(message, header: header, into: $0) }
+            stateFlags = header.flags
+            fresh = true
+        }
+        if fresh {
+            stateReceivedAt = MonotonicClock.nowNanoseconds()
+            statesReceived &+= 1
+        }
+        return fresh
+    }
+
+    /// Sends an ACTION without waiting (a full queue drops it; the next tick sends a newer one).
+    @discardableResult
+    public func sendAction(_ values: UnsafeBufferPointer<Double>, flags: RobotMessage.Flags = []) -> Bool {
+        sequence &+= 1
+        RobotMessage.encode(.init(kind: .action, sequence: sequence, timestampNanoseconds: MonotonicClock.nowNanoseconds(),
+                                  count: values.count, flags: flags), values: values, into: writer)
+        return (try? socket.send(writer.bytes, wait: false)) == true
+    }
+
+    /// Index of each of `names` in the robot's STATE layout.
+    public func stateIndices(of names: [String]) throws(DriverError) -> [Int] {
+        guard let layout else { throw DriverError(device: endpoint, problem: "no layout yet (HELLO first)") }
+        var indices: [Int] = []
+        var missing: [String] = []
+        for name in names {
+            if let index = layout.state.firstIndex(of: name) { indices.append(index) } else { missing.append(name) }
+        }
+        guard missing.isEmpty else {
+            throw DriverError(device: endpoint, problem: "the robot \"\(layout.robot)\" does not report \(missing.joined(separator: ", "))",
+                              suggestion: "its STATE has: \(layout.state.joined(separator: ", "))")
+        }
+        return indices
+    }
+}

@@ -1,0 +1,87 @@
+import ReinsConfig
+import ReinsCore
+import ReinsProtocols
+import ReinsTransport
+
+/// Any robot with its own driver process, over the Reins robot protocol (CURVE when the
+/// description's `zmq` keys are set). The robot's HELLO must report every state value the
+/// description needs and exactly the description's action values, in order.
+public final class RobotProtocolDriver: RobotDriver, @unchecked Sendable {
+    public let robot: RobotDescription
+    public let deviceName: String
+    public private(set) var health = DriverHealth()
+    private let endpoint: String
+    private var client: RobotProtocolClient?
+    private var indices: [Int] = []
+    private var lastApplied: [Double]
+
+    public init(robot: RobotDescription, endpoint: String) {
+        self.robot = robot
+        self.endpoint = endpoint
+        deviceName = "robot at zmq:\(endpoint)"
+        lastApplied = [Double](repeating: 0, count: robot.actionNames.count)
+    }
+
+    public func connect() throws(DriverError) {
+        let client = try RobotProtocolClient(endpoint: endpoint, security: robot.zmqSecurity)
+        let layout = try client.hello(timeout: 3)
+        guard layout.kind == robot.kind.rawValue else {
+            throw DriverError(device: deviceName, problem: "the robot says it is \(layout.kind), the description says \(robot.kind.rawValue)")
+        }
+        guard layout.action == robot.actionNames else {
+            throw DriverError(device: deviceName, problem: "the robot's actions are [\(layout.action.joined(separator: ", "))] but the description's are [\(robot.actionNames.joined(separator: ", "))]",
+                              suggestion: "make the robot's action layout match the description's joints or action kind")
+        }
+        indices = try client.stateIndices(of: RobotState.names(for: robot))
+        self.client = client
+    }
+
+    public func configure() throws(DriverError) {}
+
+    public func activate() throws(DriverError) {
+        guard let client else { throw DriverError(device: deviceName, problem: "activate before connect") }
+        guard client.poll(deadline: MonotonicClock.nowNanoseconds() + 1_000_000_000) else {
+            throw DriverError(device: deviceName, problem: "no STATE within 1 s of HELLO")
+        }
+    }
+
+    public func read(into state: RobotState, deadline: UInt64) -> ReadOutcome {
+        guard let client else { return .fault(.disconnected) }
+        guard client.poll(deadline: deadline) else {
+            health.staleReads &+= 1
+            return .stale
+        }
+        if client.stateFlags.contains(.fault) { return .fault(.hardwareError(id: 0, code: Int(client.stateFlags.rawValue))) }
+        for i in 0..<indices.count { state.values[i] = client.stateValues[indices[i]] }
+        state.timestamp = client.stateReceivedAt
+        state.sequence &+= 1
+        health.reads &+= 1
+        return .fresh
+    }
+
+    public func write(_ command: UnsafeBufferPointer<Double>, applied: UnsafeMutableBufferPointer<Double>, deadline: UInt64) -> Bool {
+        guard let client, client.sendAction(command) else { return false }
+        for i in 0..<command.count {
+            applied[i] = command[i]
+            lastApplied[i] = command[i]
+        }
+        health.writes &+= 1
+        return true
+    }
+
+    /// Asks the robot to perform its own safe stop, repeatedly through the hold time, and waits
+    /// for it to report itself stopped.
+    public func safeStop(reason: String) {
+        guard let client else { return }
+        let end = MonotonicClock.nowNanoseconds() + UInt64(max(0.2, robot.safety.safeStopHoldSeconds) * 1e9)
+        while MonotonicClock.nowNanoseconds() < end {
+            lastApplied.withUnsafeBufferPointer { _ = client.sendAction($0, flags: .safeStop) }
+            client.poll(deadline: MonotonicClock.nowNanoseconds() + 20_000_000)
+            if client.stateFlags.contains(.stopped) { break }
+        }
+    }
+
+    public func deactivate() {}
+
+    public func disconnect() { client = nil }
+}

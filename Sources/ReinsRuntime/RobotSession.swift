@@ -1,0 +1,92 @@
+import ReinsConfig
+import ReinsCore
+import ReinsDrivers
+import ReinsSimulators
+
+/// A robot ready to be driven: its driver connected and configured, and for `link: sim` the
+/// built-in simulator running in this process on a pty or socket, so the driver still speaks bytes.
+public final class RobotSession: @unchecked Sendable {
+    public let robot: RobotDescription
+    public let driver: any RobotDriver
+    public let simulator: RunningSimulator?
+    public let state: RobotState
+
+    /// Starts the simulator if the description asks for one, then connects and configures.
+    public init(_ robot: RobotDescription, simulatorOptions: SimulatorOptions = SimulatorOptions()) throws(DriverError) {
+        self.robot = robot
+        var simulator: RunningSimulator?
+        var link: LinkSpec?
+        var localization: LinkSpec?
+        if robot.link == .sim {
+            var options = simulatorOptions
+            // A zmq robot is simulated behind the robot protocol; the others behind their own bus.
+            if robot.driver == .zmq, options.link == nil { options.link = .zmq(endpoint: "tcp://127.0.0.1:*") }
+            do {
+                simulator = try SimulatorFactory.start(robot, options: options)
+            } catch {
+                throw DriverError(device: "simulated \(robot.name)", problem: error.description)
+            }
+            link = simulator?.driverLink
+            localization = simulator?.localization
+        }
+        self.simulator = simulator
+        do {
+            driver = try DriverFactory.make(robot, link: link, localization: localization)
+            try driver.connect()
+            try driver.configure()
+        } catch {
+            simulator?.stop()
+            throw error
+        }
+        state = RobotState(names: RobotState.names(for: robot))
+    }
+
+    public func activate() throws(DriverError) {
+        try driver.activate()
+    }
+
+    /// Disconnects and stops the simulator (after the caller's safe stop).
+    public func close() {
+        driver.deactivate()
+        driver.disconnect()
+        simulator?.stop()
+    }
+}
+
+/// Detects state that stopped arriving: no fresh read for longer than the robot's watchdog timeout.
+public struct Watchdog: Sendable {
+    public let timeoutNanoseconds: UInt64
+    public private(set) var lastFresh: UInt64
+
+    public init(timeout seconds: Double, now: UInt64 = MonotonicClock.nowNanoseconds()) {
+        timeoutNanoseconds = UInt64(seconds * 1e9)
+        lastFresh = now
+    }
+
+    public mutating func fresh(at time: UInt64) { lastFresh = time }
+
+    /// How long the state has been stale at `now`, if longer than the timeout.
+    public func expired(at now: UInt64) -> UInt64? {
+        let age = now &- lastFresh
+        return age > timeoutNanoseconds ? age : nil
+    }
+}
+
+/// Why a run ended early, captured in the tick without allocating; `message` is built afterwards.
+public enum RunFault: Sendable, Equatable {
+    case driver(DriverFault)
+    /// No fresh state for this many nanoseconds.
+    case watchdog(staleNanoseconds: UInt64)
+    case writeFailed
+    case overruns(count: Int)
+
+    public func message(device: String, watchdogTimeout: Double) -> String {
+        switch self {
+        case .driver(let fault): return "\(device): \(fault)"
+        case .watchdog(let stale):
+            return "\(device): no fresh state for \(stale / 1_000_000) ms (watchdog timeout \(Int((watchdogTimeout * 1000).rounded())) ms)"
+        case .writeFailed: return "\(device): command could not be sent"
+        case .overruns(let count): return "control loop missed \(count) deadlines in a row"
+        }
+    }
+}

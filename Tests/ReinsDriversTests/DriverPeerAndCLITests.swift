@@ -1,0 +1,176 @@
+import Foundation
+import ReinsConfig
+import ReinsCore
+import ReinsDrivers
+import ReinsRuntime
+import ReinsSimulators
+import ReinsTestSupport
+import Testing
+
+@Suite(.serialized) struct DroneDriverAgainstPymavlinkTests {
+    @Test func droneDriverFliesAVehicleScriptedWithPymavlink() throws {
+        // A free UDP port for the vehicle.
+        let probe = try ReinsTransportProbe.freeUDPPort()
+        let vehicle = SpawnedProcess("python3", [packageRoot + "/Tests/Peers/pymavlink_vehicle.py", String(probe), "25"])
+        defer { vehicle.wait(timeout: 30) }
+        #expect(vehicle.waitForLine(containing: "listening") != nil, "python3 with pymavlink is required: \(vehicle.standardError)")
+        var robot = try loadRobot("sim-drone")
+        robot.link = .udpSend(host: "127.0.0.1", port: probe)
+        let session = try RobotSession(robot)
+        try session.activate()
+        let task = ReplayTask(session: session, trajectory: Trajectory(actions: Array(repeating: [0.5, 0.25, 0], count: 100)))
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: robot.controlRateHz, realtime: .none), task: task)
+        #expect(loop.run() == .finished)
+        #expect(task.fault == nil)
+        #expect(abs(session.state["velocity.north"]! - 0.5) < 1e-6)
+        #expect(session.state["position.north"]! > 0.7)
+        session.close()
+        vehicle.signal(SIGTERM)
+        vehicle.wait(timeout: 5)
+    }
+}
+
+/// Finds a free local UDP port by binding port 0.
+enum ReinsTransportProbe {
+    static func freeUDPPort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return UInt16(bigEndian: address.sin_port)
+    }
+}
+
+@Suite(.serialized) struct DriverConnectErrorTests {
+    @Test func aMissingServoIdIsNamedWithItsJoint() throws {
+        let robot = try loadRobot("sim-arm")
+        let simulator = try SimulatorFactory.start(robot)
+        defer { simulator.stop() }
+        var wrong = robot
+        guard case .arm(var calibration) = robot.calibration else { return }
+        calibration.joints[4].calibration.servoID = 9
+        wrong.calibration = .arm(calibration)
+        let driver = DynamixelArmDriver(robot: wrong, link: simulator.driverLink)
+        #expect(throws: DriverError.self) { try driver.connect() }
+        do { try driver.connect() } catch {
+            #expect(error.problem == "servo id 9 (wrist_roll) does not answer PING")
+            #expect(error.suggestion?.contains("its id is 9") == true)
+        }
+    }
+
+    @Test func aWrongServoModelIsReported() throws {
+        let robot = try loadRobot("sim-arm")
+        let simulator = try SimulatorFactory.start(robot)
+        defer { simulator.stop() }
+        var wrong = robot
+        guard case .arm(var joints) = robot.body else { return }
+        joints[0].model = ServoModel.known.first { $0.name == "xm430-w350" }
+        wrong.body = .arm(joints: joints)
+        do {
+            try DynamixelArmDriver(robot: wrong, link: simulator.driverLink).connect()
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.problem == "servo 1 (joint shoulder_pan) is xl430-w250, but the description says xm430-w350")
+        }
+    }
+
+    @Test func aBusWhereNothingAnswersSuggestsTheBaudRate() throws {
+        // A Feetech bus answers nothing a Dynamixel driver says, like servos at another baud rate.
+        let feetech = try loadRobot("sim-so101-arm")
+        let simulator = try SimulatorFactory.start(feetech)
+        defer { simulator.stop() }
+        let dynamixel = try loadRobot("sim-arm")
+        do {
+            try DynamixelArmDriver(robot: dynamixel, link: simulator.driverLink).connect()
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.problem == "no servo answers PING")
+            #expect(error.suggestion?.contains("baud rate") == true)
+        }
+    }
+
+    @Test func aMissingDeviceAndASilentVehicleAreExplained() throws {
+        var robot = try loadRobot("sim-arm")
+        robot.link = .serial(path: "/dev/ttyREINS404", baud: 1_000_000, flowControl: .none)
+        do {
+            try DynamixelArmDriver(robot: robot, link: robot.link).connect()
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.hasPrefix("/dev/ttyREINS404: no such device"))
+        }
+        var drone = try loadRobot("sim-drone")
+        drone.link = .udpSend(host: "127.0.0.1", port: try ReinsTransportProbe.freeUDPPort())
+        let droneDriver = try MAVLinkDroneDriver(robot: drone, link: drone.link)
+        do {
+            try droneDriver.connect()
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.problem == "no heartbeat from system 1 within 5 s")
+        }
+    }
+}
+
+@Suite(.serialized) struct ReplayAndCalibrateCommandTests {
+    @Test func replayCommandDrivesTheSimulatedArmAndReportsTheState() throws {
+        let folder = TemporaryDirectory()
+        var csv = "time,shoulder_pan.goal,shoulder_lift.goal,elbow_flex.goal,wrist_flex.goal,wrist_roll.goal,gripper.goal\n"
+        for i in 0..<150 { csv += "\(Double(i) / 100),0.3,0,0,0,0,0\n" }
+        let file = folder.write("wave.csv", csv)
+        // A generous watchdog: this checks the command, not the timing of a machine shared with other tests.
+        let description = try String(contentsOfFile: packageRoot + "/Robots/sim-arm.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "calibration: ../Calibration/sim-arm.yaml", with: "calibration: \(packageRoot)/Calibration/sim-arm.yaml")
+            .replacingOccurrences(of: "watchdog_timeout_ms: 50", with: "watchdog_timeout_ms: 500")
+        let robotFile = folder.write("robot.yaml", description)
+        let result = runProcess(reinsExecutable, ["replay", "--robot", robotFile, "--trajectory", file, "--no-realtime"], workingDirectory: packageRoot)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("replayed 150 of 150 actions"))
+        #expect(result.standardOutput.contains("shoulder_pan.pos 0.30"))
+    }
+
+    @Test func trajectoryErrorsNameTheLineAndRefuseToMove() throws {
+        let folder = TemporaryDirectory()
+        let bad = folder.write("bad.csv", "0.1,0,0,0,0,0\n0.2,0,0,0,0\n")
+        var result = runProcess(reinsExecutable, ["replay", "--robot", "Robots/sim-arm.yaml", "--trajectory", bad], workingDirectory: packageRoot)
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("bad.csv:2: expected 6 numbers (shoulder_pan.goal, shoulder_lift.goal, elbow_flex.goal, wrist_flex.goal, wrist_roll.goal, gripper.goal), found 5"))
+        let far = folder.write("far.jsonl", "[0, 0, 0, 0, 0, 0]\n{\"action\": [2.5, 0, 0, 0, 0, 0]}\n")
+        result = runProcess(reinsExecutable, ["replay", "--robot", "Robots/sim-arm.yaml", "--trajectory", far], workingDirectory: packageRoot)
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("far.jsonl:2: shoulder_pan.goal = 2.5 is outside the robot's limits [-1.9, 1.9]"))
+    }
+
+    @Test func calibrateWritesACalibrationThatChecksOut() throws {
+        let folder = TemporaryDirectory()
+        let calibration = folder.file("calibration.yaml")
+        let result = runProcess(reinsExecutable, ["calibrate", "--robot", "Robots/sim-arm.yaml", "--out", calibration, "--seconds", "5",
+                                                  "--zero-pose", "current", "--no-realtime"], workingDirectory: packageRoot)
+        #expect(result.status == 0, "\(result.standardError)")
+        let description = try String(contentsOfFile: packageRoot + "/Robots/sim-arm.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "calibration: ../Calibration/sim-arm.yaml", with: "calibration: \(calibration)")
+        let robotFile = folder.write("robot.yaml", description)
+        let check = runProcess(reinsExecutable, ["check", robotFile])
+        #expect(check.status == 0, "\(check.standardError)")
+        let loaded = try RobotDescription.load(path: robotFile)
+        guard case .arm(let written) = loaded.calibration else { Issue.record("not an arm calibration"); return }
+        #expect(written.joints.map(\.calibration.servoID) == [1, 2, 3, 4, 5, 6])
+        for (name, joint) in written.joints {
+            // The simulated operator swept every joint end stop to end stop from the zero pose.
+            #expect(abs(joint.homingOffset) <= 2, "\(name) offset \(joint.homingOffset)")
+            #expect(joint.range.count > 1000, "\(name) range \(joint.range)")
+        }
+    }
+
+    @Test func calibrateRefusesJointsThatDidNotMove() throws {
+        // In 0.1 s the simulated operator cannot move any joint far: the recording is refused.
+        let folder = TemporaryDirectory()
+        let result = runProcess(reinsExecutable, ["calibrate", "--robot", "Robots/sim-arm.yaml", "--out", folder.file("c.yaml"),
+                                                  "--seconds", "0.1", "--no-realtime"], workingDirectory: packageRoot)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("moved less than 200 ticks"))
+        #expect(!FileBytes.exists(folder.file("c.yaml")))
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import ReinsConfig
+import ReinsCore
+import ReinsDrivers
+import ReinsRuntime
+import ReinsSimulators
+import ReinsTasks
+import ReinsTestSupport
+import Testing
+
+func loadRobot(_ name: String) throws -> RobotDescription {
+    try RobotDescription.load(path: packageRoot + "/Robots/\(name).yaml")
+}
+
+/// Replays `actions` through the robot's driver against its built-in simulator.
+func replay(_ robot: RobotDescription, _ actions: [[Double]], options: SimulatorOptions = SimulatorOptions())
+    throws -> (session: RobotSession, task: ReplayTask, reason: LoopStopReason, seconds: Double)
+{
+    let session = try RobotSession(robot, simulatorOptions: options)
+    try session.activate()
+    let task = ReplayTask(session: session, trajectory: Trajectory(actions: actions))
+    let loop = ControlLoop(configuration: LoopConfiguration(rateHz: robot.controlRateHz, realtime: .none,
+                                                            maxConsecutiveOverruns: 50, phaseNames: ReplayTask.phaseNames), task: task)
+    let start = MonotonicClock.nowNanoseconds()
+    let reason = loop.run()
+    return (session, task, reason, Double(MonotonicClock.nowNanoseconds() - start) / 1e9)
+}
+
+@Suite(.serialized) struct DriverReplayTests {
+    @Test(arguments: ["sim-arm", "sim-so101-arm", "sim-zmq-arm"])
+    func armDriversReplayAndTheSimulatedJointsFollow(_ name: String) throws {
+        let robot = try loadRobot(name)
+        let goals = [0.5, -0.3, 0.4, 0.2, -0.6, 0.8]
+        let actions = (0..<250).map { i in goals.map { $0 * min(1, Double(i) / 150) } }
+        let (session, task, reason, _) = try replay(robot, actions)
+        defer { session.close() }
+        #expect(reason == .finished)
+        #expect(task.fault == nil)
+        #expect(task.ticks == 250)
+        #expect(task.freshReads >= 240)
+        // What the driver read back through the protocol, and the simulated joints themselves.
+        for i in 0..<6 {
+            #expect(abs(session.state.values[i] - goals[i]) < 0.03, "\(name) joint \(i): \(session.state.values[i])")
+        }
+        // Safe stop at the end: torque off on every servo.
+        #expect(session.simulator?.arm?.joints.allSatisfy { !$0.torqueEnabled } == true)
+    }
+
+    @Test func carDriverReplaysAndTheSimulatedCarDrivesThenBrakes() throws {
+        let robot = try loadRobot("sim-car")
+        let (session, task, reason, _) = try replay(robot, Array(repeating: [1.2, 0.15], count: 150))
+        defer { session.close() }
+        #expect(reason == .finished && task.fault == nil)
+        let car = try #require(session.simulator?.car)
+        #expect(abs(session.state["speed"]! - 1.2) < 0.05)
+        #expect(abs(session.state["steering"]! - 0.15) < 0.002)
+        // Three seconds at 1.2 m/s on a left-hand curve: the pose stream moved and the car turned.
+        let start = Track.oval.points[0]
+        #expect(hypot(car.body.x - start.x, car.body.y - start.y) > 2.5)
+        #expect(car.body.yaw > 0.3)
+        // Brake and centre.
+        #expect(abs(car.body.speed) < 0.05)
+        #expect(abs(car.servoPosition - 0.5304) < 1e-3)
+    }
+
+    @Test func droneDriverTakesOffFliesTheVelocitiesAndLands() throws {
+        let robot = try loadRobot("sim-drone")
+        let (session, task, reason, _) = try replay(robot, Array(repeating: [0.8, -0.4, 0], count: 100))
+        defer { session.close() }
+        #expect(reason == .finished && task.fault == nil)
+        #expect(abs(session.state["velocity.north"]! - 0.8) < 0.1)
+        #expect(abs(session.state["velocity.east"]! + 0.4) < 0.1)
+        #expect(session.state["position.north"]! > 0.8)
+        #expect(-session.state["position.down"]! > 1.5)
+        let drone = try #require(session.simulator?.drone)
+        #expect(drone.events.contains("landed: disarmed"))
+        #expect(drone.body.altitude < 0.05 && !drone.armed)
+    }
+}
+
+@Suite(.serialized) struct DriverFaultTests {
+    @Test(arguments: ["sim-arm", "sim-so101-arm", "sim-car", "sim-drone", "sim-zmq-arm"])
+    func disconnectMidRunEndsInASafeStopWithinTheWatchdogTimeout(_ name: String) throws {
+        let robot = try loadRobot(name)
+        let hold: [Double] = robot.kind == .arm ? [0.2, 0, 0, 0, 0, 0] : robot.kind == .car ? [0.5, 0] : [0.3, 0, 0]
+        let session = try RobotSession(robot)
+        defer { session.close() }
+        try session.activate()
+        let host = session.simulator!.host
+        // The device vanishes one second into the run.
+        host.scheduleDisconnect(atSimulatedTime: host.simulatedTime + 1)
+        let task = ReplayTask(session: session, trajectory: Trajectory(actions: Array(repeating: hold, count: Int(robot.controlRateHz * 30))))
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: robot.controlRateHz, realtime: .none), task: task)
+        loop.start()
+        while task.stopReason == nil { usleep(1000) }
+        let detected = MonotonicClock.nowNanoseconds()
+        let reason = loop.wait()
+        #expect(reason == .fault)
+        #expect(task.safeStopped)
+        let fault = try #require(task.fault)
+        let message = fault.message(device: session.driver.deviceName, watchdogTimeout: robot.safety.watchdogTimeout)
+        #expect(message.hasPrefix(session.driver.deviceName))
+        // Detected within the watchdog timeout of the cut (plus two ticks of slack).
+        let cut = try #require(host.disconnectedAt)
+        let latency = Double(detected - cut) / 1e9
+        #expect(latency <= robot.safety.watchdogTimeout + 2 / robot.controlRateHz, "\(name): fault \(latency) s after the cut: \(message)")
+    }
+
+    @Test func silentServosTripTheWatchdog() throws {
+        let robot = try loadRobot("sim-arm")
+        let session = try RobotSession(robot)
+        defer { session.close() }
+        try session.activate()
+        // From now on every reply is lost: reads go stale and the watchdog must fire.
+        session.simulator?.host.mute(true)
+        let task = ReplayTask(session: session, trajectory: Trajectory(actions: Array(repeating: [0.1, 0, 0, 0, 0, 0], count: 500)))
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: robot.controlRateHz, realtime: .none), task: task)
+        #expect(loop.run() == .fault)
+        guard case .watchdog(let stale)? = task.fault else { Issue.record("expected a watchdog fault, got \(String(describing: task.fault))"); return }
+        #expect(Double(stale) / 1e9 > robot.safety.watchdogTimeout)
+        #expect(Double(stale) / 1e9 < robot.safety.watchdogTimeout + 0.05)
+        // Torque-off commands still reach the servos even though their replies are lost.
+        #expect(session.simulator?.arm?.joints.allSatisfy { !$0.torqueEnabled } == true)
+    }
+}
