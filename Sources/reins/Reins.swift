@@ -10,5 +10,5 @@ struct Reins: ParsableCommand {
             state, runs the policy, watches it, filters the action and sends it to the hardware.
             Start with `reins check Robots/*.yaml` to validate robot descriptions.
             """,
-        subcommands: [CheckCommand.self, BenchCommand.self, PortsCommand.self, KeysCommand.self])
+        subcommands: [CheckCommand.self, BenchCommand.self, PortsCommand.self, KeysCommand.self, PolicyCommand.self])
 }
