@@ -54,10 +54,15 @@ let package = Package(
                 "ReinsCore", "ReinsConfig", "CPlatform", "ReinsDrivers", "ReinsSimulators",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
+        // Dense-layer kernels for policy inference: AVX2+FMA chosen at run time, portable C otherwise.
+        .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
+        // Learned policies: safetensors loading, Float32 inference, Lipschitz certification,
+        // the per-tick robustness monitor and the CARIL confidence-aware corrector.
+        .target(name: "ReinsPolicy", dependencies: ["ReinsCore", "ReinsConfig", "CKernels"]),
         .executableTarget(
             name: "reins",
             dependencies: [
-                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsDrivers",
+                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsDrivers", "ReinsPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -75,6 +80,15 @@ let package = Package(
                 "ReinsRuntime", "ReinsTestSupport",
                 // Linked ahead of libc, its malloc/free replace libc's for the whole test process,
                 // which is how the zero-allocation test counts allocations on the loop thread.
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ]),
+        .testTarget(
+            name: "ReinsPolicyTests",
+            dependencies: [
+                // `reins` is here so `swift test --filter ReinsPolicyTests` builds the binary the
+                // eval tests run.
+                "ReinsPolicy", "ReinsTestSupport", "reins",
+                // Counts heap allocations on the calling thread (see ReinsRuntimeTests).
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),
         .testTarget(name: "ReinsCLITests", dependencies: ["reins", "ReinsTestSupport"]),

@@ -1,0 +1,113 @@
+import ArgumentParser
+import ReinsConfig
+import ReinsCore
+import ReinsPolicy
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct BenchPolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Time policy inference and the per-tick robustness monitor.",
+        discussion: """
+            Without FILE, times a seeded random 64→256→256→8 ReLU MLP. Reports the median and p99 \
+            of single forward passes and of monitor ticks (the observation plus K probes in one \
+            batched pass, then the sensitivity), each call timed on its own, in one run. With \
+            --compare-onnxruntime the same weights are exported to ONNX by a Python script and \
+            timed in onnxruntime (single-threaded session, per session.run call, measured from \
+            Python; the Python loop overhead of a no-op call is printed so it can be subtracted).
+            """)
+
+    @Argument(help: "A policy file; omit for the seeded random 64→256→256→8 ReLU MLP.", completion: .file(extensions: ["safetensors"]))
+    var file: String?
+
+    @Option(help: "K, the perturbation probes per monitor tick.")
+    var probes: Int = 8
+
+    @Option(help: "Timed calls per measurement.")
+    var iterations: Int = 20000
+
+    @Flag(help: "Also time the same network in onnxruntime (needs python3 with numpy, safetensors, onnx, onnxruntime).")
+    var compareOnnxruntime = false
+
+    @Flag(help: "Use the portable C kernels even when the CPU has AVX2+FMA.")
+    var portable = false
+
+    func validate() throws {
+        guard (1...64).contains(probes) else { throw ValidationError("--probes must be 1...64, e.g. --probes 8") }
+        guard (100...10_000_000).contains(iterations) else { throw ValidationError("--iterations must be 100...10000000, e.g. --iterations 20000") }
+    }
+
+    func run() throws {
+        let network: PolicyNetwork
+        if let file {
+            network = try PolicyCommand.loadPolicy(file)
+        } else {
+            network = PolicyNetwork.seededRandom(sizes: [64, 256, 256, 8], seed: 1)
+        }
+        if portable { PolicyEngine.useKernels(portable: true) }
+        let settings = MonitorSettings(sensorNoiseBound: 0.01, actionTolerance: .infinity, probes: probes, sensitivityLimit: .infinity)
+        let runner = PolicyRunner(network: network, settings: settings)
+        let engine = runner.engine
+
+        // A fixed set of observations, cycled, so no call sees exactly the previous input.
+        var random = SeededRandom(seed: 7)
+        let observations: [[Double]] = (0..<64).map { _ in
+            (0..<network.observationCount).map { index in
+                let z = random.gaussian()
+                guard let normalization = network.observationNormalization else { return z }
+                return normalization.mean[index] + normalization.std[index] * z
+            }
+        }
+        var output = PolicyOutput(for: network)
+        var decision = PolicyDecision(for: network)
+        let lastApplied = [Double](repeating: 0, count: network.actionCount)
+        var samples = [UInt64](repeating: 0, count: iterations)
+
+        func measure(_ body: (Int) -> Void) -> (median: UInt64, p99: UInt64) {
+            for index in 0..<min(iterations, 2000) { body(index) }  // warm caches and branch predictors
+            for index in 0..<iterations {
+                let start = MonotonicClock.nowNanoseconds()
+                body(index)
+                samples[index] = MonotonicClock.nowNanoseconds() &- start
+            }
+            samples.sort()
+            return (samples[iterations / 2], samples[min(iterations - 1, iterations * 99 / 100)])
+        }
+        let timer = measure { _ in }
+        let forward = measure { index in engine.forward(observations[index & 63], into: &output) }
+        let monitor = measure { index in _ = runner.monitor.check(observations[index & 63], engine: engine, output: &output) }
+        let step = measure { index in runner.step(observations[index & 63], lastApplied: lastApplied, into: &decision) }
+
+        let sizes = ([network.observationCount] + network.layers.map(\.outputs)).map(String.init).joined(separator: "→")
+        let label = file.map { "\($0), \(sizes)" } ?? network.sourcePath
+        print("policy: \(label), \(network.activation.name)\(network.classificationHead == nil ? "" : " + CARIL head")")
+        print("kernels: \(PolicyEngine.kernelName); \(iterations) timed calls each; timer overhead median \(timer.median) ns (included below)")
+        print(BenchPolicyCommand.line("forward (1 observation)", forward))
+        print(BenchPolicyCommand.line("monitor tick (1 + \(probes) probes, one batched pass)", monitor))
+        print(BenchPolicyCommand.line("policy step (monitor + CARIL corrector)", step))
+
+        guard compareOnnxruntime else { return }
+        let comparison = try OnnxRuntimeComparison.run(network: network, observation: observations[0], iterations: iterations)
+        print("onnxruntime \(comparison.version) (measured from Python, per session.run call, single-threaded session: intra_op_num_threads=1)")
+        print("  session.run             median \(comparison.medianNanoseconds) ns, p99 \(comparison.p99Nanoseconds) ns")
+        print("  Python no-op call loop  median \(comparison.noopMedianNanoseconds) ns (subtract it for onnxruntime's own time)")
+        let net = max(1, Int(comparison.medianNanoseconds) - Int(comparison.noopMedianNanoseconds))
+        print("  Reins forward vs session.run: \(BenchPolicyCommand.speed(Double(comparison.medianNanoseconds), Double(forward.median))) "
+              + "(\(BenchPolicyCommand.speed(Double(net), Double(forward.median))) after subtracting the Python loop overhead)")
+        print("  outputs agree to \(significant(comparison.maximumDifference, digits: 2)) (max |Reins − onnxruntime| on one observation)")
+    }
+
+    static func line(_ label: String, _ result: (median: UInt64, p99: UInt64)) -> String {
+        let padded = label + String(repeating: " ", count: max(1, 52 - label.count))
+        return "\(padded)median \(result.median) ns (\(microseconds(result.median))), p99 \(result.p99) ns (\(microseconds(result.p99)))"
+    }
+
+    /// "3.2× faster" or "1.5× slower": how Reins' time compares with the other's.
+    static func speed(_ other: Double, _ reins: Double) -> String {
+        let ratio = other / max(reins, 1)
+        return ratio >= 1 ? "\(significant(ratio))× faster" : "\(significant(1 / ratio))× slower"
+    }
+}
