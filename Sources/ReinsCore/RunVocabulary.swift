@@ -1,0 +1,168 @@
+/// Who produced the action a tick applied.
+public enum ControlSource: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    case policy = 0
+    /// A person teleoperating (directly or after taking over from the policy).
+    case human = 1
+    /// A scripted expert recording demonstrations.
+    case expert = 2
+    /// A replayed trajectory.
+    case replay = 3
+
+    public var description: String {
+        switch self {
+        case .policy: return "policy"
+        case .human: return "human"
+        case .expert: return "expert"
+        case .replay: return "replay"
+        }
+    }
+}
+
+/// The RaC segment a tick belongs to (methods.md §3).
+public enum Segment: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// The policy in control.
+    case autonomous = 0
+    /// A full demonstration (expert or teleoperated from the start).
+    case demo = 1
+    /// After a takeover: the operator brings the robot back to a familiar state.
+    case recovery = 2
+    /// After recovery: the operator completes the sub-task.
+    case correction = 3
+
+    public var description: String {
+        switch self {
+        case .autonomous: return "autonomous"
+        case .demo: return "demo"
+        case .recovery: return "recovery"
+        case .correction: return "correction"
+        }
+    }
+}
+
+/// How an episode ended.
+public enum EpisodeOutcome: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    case success = 0
+    case failure = 1
+    /// Ran out of time without succeeding.
+    case timeout = 2
+    /// Stopped by a fault, a safe stop or the user.
+    case aborted = 3
+
+    public var description: String {
+        switch self {
+        case .success: return "success"
+        case .failure: return "failure"
+        case .timeout: return "timeout"
+        case .aborted: return "aborted"
+        }
+    }
+}
+
+/// Why the safety filter changed an action: one bit each in `TickSample.clamps`.
+public enum ClampReason: Int, Sendable, CaseIterable, CustomStringConvertible {
+    /// NaN or infinity in the action: replaced by the fallback (hold).
+    case nonFinite = 0
+    /// State too old: the action was replaced by the fallback.
+    case staleState = 1
+    case jointPosition = 2
+    case jointVelocity = 3
+    case jointAcceleration = 4
+    case changePerTick = 5
+    case workspace = 6
+    case speed = 7
+    case acceleration = 8
+    case steering = 9
+    case steeringRate = 10
+    case horizontalVelocity = 11
+    case verticalVelocity = 12
+    case yawRate = 13
+    case altitude = 14
+    case geofence = 15
+
+    public var bit: UInt32 { 1 << UInt32(rawValue) }
+
+    public var description: String {
+        switch self {
+        case .nonFinite: return "non_finite"
+        case .staleState: return "stale_state"
+        case .jointPosition: return "joint_position"
+        case .jointVelocity: return "joint_velocity"
+        case .jointAcceleration: return "joint_acceleration"
+        case .changePerTick: return "change_per_tick"
+        case .workspace: return "workspace"
+        case .speed: return "speed"
+        case .acceleration: return "acceleration"
+        case .steering: return "steering"
+        case .steeringRate: return "steering_rate"
+        case .horizontalVelocity: return "horizontal_velocity"
+        case .verticalVelocity: return "vertical_velocity"
+        case .yawRate: return "yaw_rate"
+        case .altitude: return "altitude"
+        case .geofence: return "geofence"
+        }
+    }
+
+    public static func names(in mask: UInt32) -> [String] {
+        allCases.filter { mask & $0.bit != 0 }.map(\.description)
+    }
+}
+
+/// What the corrector did with low confidence or high sensitivity (mirrors `MonitorSettings.response`).
+public enum ResponseTaken: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    case none = 0
+    case hold = 1
+    case slow = 2
+    case takeover = 3
+
+    public var description: String {
+        switch self {
+        case .none: return "none"
+        case .hold: return "hold"
+        case .slow: return "slow"
+        case .takeover: return "takeover"
+        }
+    }
+}
+
+/// One control tick as the loop hands it to the recorder. The buffers belong to the loop and are
+/// valid only during the call that receives the sample: the recorder copies what it needs into
+/// its ring without allocating.
+public struct TickSample {
+    public var tick: UInt64 = 0
+    /// When the tick started (CLOCK_MONOTONIC ns).
+    public var monotonicNanoseconds: UInt64 = 0
+    public var episode: UInt32 = 0
+    public var source: ControlSource = .policy
+    public var segment: Segment = .autonomous
+    /// Whether the driver delivered fresh state this tick.
+    public var freshState = true
+    /// The robot's measured state (`RobotState` values, in `RobotState.names` order).
+    public var state: UnsafeBufferPointer<Double> = .init(start: nil, count: 0)
+    /// What the policy saw (in the description's observation order).
+    public var observation: UnsafeBufferPointer<Double> = .init(start: nil, count: 0)
+    /// The policy's (or expert's, or operator's) action.
+    public var proposed: UnsafeBufferPointer<Double> = .init(start: nil, count: 0)
+    /// After the confidence-aware correction and monitor response.
+    public var corrected: UnsafeBufferPointer<Double> = .init(start: nil, count: 0)
+    /// After the safety filter, as the driver reports it applied.
+    public var applied: UnsafeBufferPointer<Double> = .init(start: nil, count: 0)
+    /// Local Lipschitz sensitivity from the probes (NaN when not measured).
+    public var sensitivity: Double = .nan
+    /// Observation entry whose jump the robot's limits cannot explain (-1: none) and its size.
+    public var innovationEntry: Int32 = -1
+    public var innovationJump: Double = 0
+    /// Lowest CARIL confidence over the action dimensions and highest entropy (NaN without a head).
+    public var confidence: Double = .nan
+    public var entropy: Double = .nan
+    /// CARIL rule that fired in the first action dimension where one did (0: none).
+    public var rule: UInt8 = 0
+    public var response: ResponseTaken = .none
+    public var takeoverRequested = false
+    /// `ClampReason` bits the safety filter applied.
+    public var clamps: UInt32 = 0
+    /// Lateness of this tick's start, and the previous tick's duration, ns.
+    public var periodErrorNanoseconds: UInt32 = 0
+    public var previousTickNanoseconds: UInt32 = 0
+
+    public init() {}
+}
