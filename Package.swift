@@ -44,6 +44,8 @@ let package = Package(
         .target(
             name: "ReinsSimulators",
             dependencies: ["ReinsCore", "ReinsConfig", "ReinsTasks", "ReinsProtocols", "ReinsTransport"]),
+        // The safety filter: the single place that changes actions before they reach a robot.
+        .target(name: "ReinsSafety", dependencies: ["ReinsCore", "ReinsConfig"]),
         // One driver per protocol behind the `RobotDriver` lifecycle.
         .target(
             name: "ReinsDrivers",
@@ -51,7 +53,7 @@ let package = Package(
         .target(
             name: "ReinsRuntime",
             dependencies: [
-                "ReinsCore", "ReinsConfig", "CPlatform", "ReinsDrivers", "ReinsSimulators",
+                "ReinsCore", "ReinsConfig", "CPlatform", "ReinsDrivers", "ReinsSimulators", "ReinsSafety", "ReinsTasks", "ReinsPolicy",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
         // Dense-layer kernels for policy inference: AVX2+FMA chosen at run time, portable C otherwise.
@@ -63,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "reins",
             dependencies: [
-                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsDrivers", "ReinsPolicy",
+                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsDrivers", "ReinsPolicy", "ReinsTasks", "ReinsSafety",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -72,6 +74,7 @@ let package = Package(
         .testTarget(name: "ReinsCoreTests", dependencies: ["ReinsCore", "ReinsTestSupport"]),
         .testTarget(name: "ReinsConfigTests", dependencies: ["ReinsConfig", "ReinsTestSupport"]),
         .testTarget(name: "ReinsTransportTests", dependencies: ["ReinsTransport", "ReinsTestSupport"]),
+        .testTarget(name: "ReinsSafetyTests", dependencies: ["ReinsSafety", "ReinsTestSupport"]),
         .testTarget(name: "ReinsDriversTests", dependencies: ["ReinsDrivers", "ReinsRuntime", "ReinsSimulators", "ReinsTasks", "ReinsTestSupport"]),
         .testTarget(name: "ReinsSimulatorsTests", dependencies: ["ReinsSimulators", "ReinsTasks", "ReinsTestSupport"]),
         .testTarget(name: "ReinsProtocolsTests", dependencies: ["ReinsProtocols", "ReinsTestSupport"]),

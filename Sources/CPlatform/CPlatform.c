@@ -56,6 +56,10 @@ void reins_line_buffer_stdout(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
+void reins_flush_stdout(void) {
+    fflush(stdout);
+}
+
 void reins_prefault_stack(size_t bytes) {
     volatile unsigned char *stack = alloca(bytes);
     for (size_t i = 0; i < bytes; i += 4096) stack[i] = 0;

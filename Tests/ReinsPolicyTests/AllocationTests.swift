@@ -1,5 +1,6 @@
 import MallocInterposerSwift
 import ReinsConfig
+import ReinsCore
 import ReinsPolicy
 import Synchronization
 import Testing

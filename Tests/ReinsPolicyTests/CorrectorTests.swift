@@ -147,11 +147,12 @@ import Testing
         #expect(report.response == .hold && report.applied == [0, 0])
     }
 
-    @Test func nonFiniteActionIsAlwaysHeld() throws {
+    @Test func nonFiniteActionIsLeftForTheSafetyFilter() throws {
         var output = PolicyOutput(actionCount: 2, logitCount: 22)
         output.action = [.nan, 10]
         output.logits = Self.logits(peakAt: 5, confidence: 0.6) + Self.logits(peakAt: 5, confidence: 0.6)
         let report = try run(output, settings: MonitorSettings(sensorNoiseBound: 0.01, actionTolerance: 1, response: .takeover), lastApplied: [0.2, 10.4])
-        #expect(report.response == .hold && report.applied == [0.2, 10.4])
+        // No response of the corrector's own (not even takeover): the safety filter's fallback handles it.
+        #expect(report.response == .none && report.applied[0].isNaN && report.applied[1] == 10)
     }
 }

@@ -29,4 +29,7 @@ int reins_open_pty(char *name, size_t name_size);
 /// process sees each status line as it is printed.
 void reins_line_buffer_stdout(void);
 
+/// Flushes standard output (after a status line rewritten in place, which has no newline).
+void reins_flush_stdout(void);
+
 #endif

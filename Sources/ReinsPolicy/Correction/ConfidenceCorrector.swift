@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ReinsConfig
+import ReinsCore
 
 /// Which CARIL rule decided an action dimension.
 public enum CorrectionRule: Int, Sendable, CustomStringConvertible {
@@ -25,26 +26,6 @@ public enum CorrectionRule: Int, Sendable, CustomStringConvertible {
         case .classifierOverride: return "override"
         case .lowConfidence: return "low_confidence"
         case .regression: return "regression"
-        }
-    }
-}
-
-/// The response applied on top of the CARIL rules.
-public enum ResponseTaken: Int, Sendable, CustomStringConvertible {
-    case none = 0
-    /// The last applied action was kept.
-    case hold
-    /// The step from the last applied action was scaled by the slow factor.
-    case slow
-    /// The corrected action was applied and a takeover was requested.
-    case takeover
-
-    public var description: String {
-        switch self {
-        case .none: return "none"
-        case .hold: return "hold"
-        case .slow: return "slow"
-        case .takeover: return "takeover"
         }
     }
 }
@@ -111,7 +92,8 @@ public struct ConfidenceCorrector: Sendable {
 
     /// Applies the rules to `output` and the response to `monitor`'s alarms and low confidence,
     /// relative to `lastApplied` (what the robot really applied last tick). A non-finite action is
-    /// always answered with hold. Never allocates.
+    /// passed on untouched: the safety filter, the one place that guards the robot, replaces it
+    /// with its fallback and counts it. Never allocates.
     public func correct(_ output: PolicyOutput, monitor: MonitorReport, lastApplied: [Double], into report: inout CorrectionReport) {
         precondition(output.action.count == actionCount && lastApplied.count == actionCount && report.applied.count == actionCount
                      && report.confidence.count == actionCount, "action sizes differ from the policy's \(actionCount)")
@@ -173,9 +155,8 @@ public struct ConfidenceCorrector: Sendable {
         var finite = true
         for j in 0..<actionCount where !report.corrected[j].isFinite { finite = false }
         if !finite {
-            // A NaN or infinite action is never proposed, whatever the configured response.
-            report.response = .hold
-            for j in 0..<actionCount { report.applied[j] = lastApplied[j] }
+            report.response = .none
+            for j in 0..<actionCount { report.applied[j] = report.corrected[j] }
             return
         }
         guard report.lowConfidence || monitor.isAlarm else {

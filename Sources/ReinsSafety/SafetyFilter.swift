@@ -1,0 +1,200 @@
+import ReinsConfig
+import ReinsCore
+
+/// The one place that changes actions before they reach a robot.
+///
+/// Per kind: arm — joint position limits, joint velocity and acceleration limits, the maximum
+/// change per tick; car — speed range and acceleration, steering lock and steering rate, maximum
+/// change per tick; drone — horizontal and vertical speed, yaw rate, the altitude band and the
+/// geofence (looking one second ahead), maximum change per tick. For every kind a NaN or infinite
+/// action, or stale state, is replaced by the fallback: hold (arm), slow to a stop with the
+/// steering held (car), hover (drone). Every change is counted by reason and reported as a
+/// `ClampReason` bit mask; nothing here allocates.
+public final class SafetyFilter: @unchecked Sendable {
+    public let robot: RobotDescription
+    private let period: Double
+    private let count: Int
+    /// The previous output (arm: goals; car: speed, steering; drone: velocities).
+    private let last: UnsafeMutableBufferPointer<Double>
+    /// Previous per-tick goal change (arm), for the acceleration limit.
+    private let lastStep: UnsafeMutableBufferPointer<Double>
+    private var clampCounts: [Int]
+    /// How far ahead the drone's altitude band and geofence look, s.
+    public var lookaheadSeconds = 1.0
+
+    public init(robot: RobotDescription) {
+        self.robot = robot
+        period = 1 / robot.controlRateHz
+        count = robot.actionNames.count
+        last = .allocate(capacity: count)
+        last.initialize(repeating: 0)
+        lastStep = .allocate(capacity: count)
+        lastStep.initialize(repeating: 0)
+        clampCounts = [Int](repeating: 0, count: ClampReason.allCases.count)
+    }
+
+    deinit {
+        last.deallocate()
+        lastStep.deallocate()
+    }
+
+    /// Clamps counted so far, by reason.
+    public var counts: [(reason: ClampReason, count: Int)] {
+        ClampReason.allCases.map { ($0, clampCounts[$0.rawValue]) }
+    }
+
+    public func count(of reason: ClampReason) -> Int { clampCounts[reason.rawValue] }
+
+    /// Starts from the robot's present state so the first output is continuous with it.
+    public func reset(state: UnsafeBufferPointer<Double>) {
+        for i in 0..<count { lastStep[i] = 0 }
+        switch robot.body {
+        case .arm:
+            for i in 0..<count { last[i] = state[i] }
+        case .car:
+            last[0] = state[3]
+            last[1] = state[4]
+        case .drone:
+            for i in 0..<count { last[i] = 0 }
+        }
+    }
+
+    /// The previous output, which the corrector's `hold` response repeats.
+    public var lastOutput: UnsafeBufferPointer<Double> { UnsafeBufferPointer(last) }
+
+    /// Filters `proposed` into `output` and returns the reasons it changed anything.
+    public func filter(_ proposed: UnsafeBufferPointer<Double>, state: UnsafeBufferPointer<Double>, stateFresh: Bool,
+                       into output: UnsafeMutableBufferPointer<Double>) -> UInt32 {
+        var mask: UInt32 = 0
+        var usable = true
+        for i in 0..<count where !proposed[i].isFinite { usable = false }
+        if !usable { mask |= ClampReason.nonFinite.bit }
+        if !stateFresh { mask |= ClampReason.staleState.bit }
+        let fallback = mask != 0
+        switch robot.body {
+        case .arm(let joints): mask |= filterArm(proposed, joints: joints, fallback: fallback, into: output)
+        case .car(let limits): mask |= filterCar(proposed, limits: limits, fallback: fallback, into: output)
+        case .drone(let limits): mask |= filterDrone(proposed, state: state, limits: limits, fallback: fallback, into: output)
+        }
+        for i in 0..<count { last[i] = output[i] }
+        // Index loop: `allCases` would build an array (an allocation) every tick.
+        if mask != 0 {
+            for bit in 0..<clampCounts.count where mask & (1 << UInt32(bit)) != 0 { clampCounts[bit] += 1 }
+        }
+        return mask
+    }
+
+    @inline(__always)
+    private func limit(_ value: Double, _ bound: Double, _ reason: ClampReason, _ mask: inout UInt32) -> Double {
+        if value > bound { mask |= reason.bit; return bound }
+        if value < -bound { mask |= reason.bit; return -bound }
+        return value
+    }
+
+    private func filterArm(_ proposed: UnsafeBufferPointer<Double>, joints: [JointSpec], fallback: Bool,
+                           into output: UnsafeMutableBufferPointer<Double>) -> UInt32 {
+        var mask: UInt32 = 0
+        let maxChange = robot.safety.maxChangePerTick
+        for i in 0..<count {
+            let joint = joints[i]
+            // Hold is the fallback: the previous goal again.
+            var goal = fallback ? last[i] : proposed[i]
+            var step = goal - last[i]
+            step = limit(step, joint.velocity * period, .jointVelocity, &mask)
+            let accelerationStep = joint.acceleration * period * period
+            if step > lastStep[i] + accelerationStep {
+                step = lastStep[i] + accelerationStep
+                mask |= ClampReason.jointAcceleration.bit
+            } else if step < lastStep[i] - accelerationStep {
+                step = lastStep[i] - accelerationStep
+                mask |= ClampReason.jointAcceleration.bit
+            }
+            step = limit(step, maxChange, .changePerTick, &mask)
+            goal = last[i] + step
+            // Position limits last: they hold whatever the rate limits would allow.
+            if goal > joint.position.upperBound {
+                goal = joint.position.upperBound
+                mask |= ClampReason.jointPosition.bit
+            } else if goal < joint.position.lowerBound {
+                goal = joint.position.lowerBound
+                mask |= ClampReason.jointPosition.bit
+            }
+            lastStep[i] = goal - last[i]
+            output[i] = goal
+        }
+        return mask
+    }
+
+    private func filterCar(_ proposed: UnsafeBufferPointer<Double>, limits: CarLimits, fallback: Bool,
+                           into output: UnsafeMutableBufferPointer<Double>) -> UInt32 {
+        var mask: UInt32 = 0
+        let maxChange = robot.safety.maxChangePerTick
+        // Fallback: slow to a stop, steering held.
+        var speed = fallback ? 0 : proposed[0]
+        var steering = fallback ? last[1] : proposed[1]
+        if speed > limits.speed.upperBound {
+            speed = limits.speed.upperBound
+            mask |= ClampReason.speed.bit
+        } else if speed < limits.speed.lowerBound {
+            speed = limits.speed.lowerBound
+            mask |= ClampReason.speed.bit
+        }
+        var speedStep = limit(speed - last[0], limits.acceleration * period, .acceleration, &mask)
+        speedStep = limit(speedStep, maxChange, .changePerTick, &mask)
+        speed = last[0] + speedStep
+        steering = limit(steering, limits.steering, .steering, &mask)
+        var steeringStep = limit(steering - last[1], limits.steeringRate * period, .steeringRate, &mask)
+        steeringStep = limit(steeringStep, maxChange, .changePerTick, &mask)
+        output[0] = speed
+        output[1] = last[1] + steeringStep
+        return mask
+    }
+
+    private func filterDrone(_ proposed: UnsafeBufferPointer<Double>, state: UnsafeBufferPointer<Double>, limits: DroneLimits,
+                             fallback: Bool, into output: UnsafeMutableBufferPointer<Double>) -> UInt32 {
+        var mask: UInt32 = 0
+        let maxChange = robot.safety.maxChangePerTick
+        // Fallback: hover.
+        var north = fallback ? 0 : proposed[0], east = fallback ? 0 : proposed[1], down = fallback ? 0 : proposed[2]
+        let horizontal = (north * north + east * east).squareRoot()
+        if horizontal > limits.horizontalVelocity {
+            north *= limits.horizontalVelocity / horizontal
+            east *= limits.horizontalVelocity / horizontal
+            mask |= ClampReason.horizontalVelocity.bit
+        }
+        down = limit(down, limits.verticalVelocity, .verticalVelocity, &mask)
+        // Altitude band: never command a climb or descent that would leave it within the lookahead.
+        let altitude = -state[2]
+        let climbRoom = (limits.altitude.upperBound - altitude) / lookaheadSeconds
+        let descentRoom = (altitude - limits.altitude.lowerBound) / lookaheadSeconds
+        if -down > max(0, climbRoom) { down = -max(0, climbRoom); mask |= ClampReason.altitude.bit }
+        if down > max(0, descentRoom) { down = max(0, descentRoom); mask |= ClampReason.altitude.bit }
+        // Geofence: remove the outward part of the velocity that would cross the fence.
+        let pn = state[0], pe = state[1]
+        let distance = (pn * pn + pe * pe).squareRoot()
+        if distance > 1e-6 {
+            let un = pn / distance, ue = pe / distance
+            let outward = north * un + east * ue
+            let room = (limits.geofenceRadius - distance) / lookaheadSeconds
+            if outward > max(0, room) {
+                let excess = outward - max(0, room)
+                north -= excess * un
+                east -= excess * ue
+                mask |= ClampReason.geofence.bit
+            }
+        }
+        var values = (north, east, down)
+        values.0 = last[0] + limit(values.0 - last[0], maxChange, .changePerTick, &mask)
+        values.1 = last[1] + limit(values.1 - last[1], maxChange, .changePerTick, &mask)
+        values.2 = last[2] + limit(values.2 - last[2], maxChange, .changePerTick, &mask)
+        output[0] = values.0
+        output[1] = values.1
+        output[2] = values.2
+        if count > 3 {
+            var rate = fallback ? 0 : proposed[3]
+            rate = limit(rate, limits.yawRate, .yawRate, &mask)
+            output[3] = last[3] + limit(rate - last[3], maxChange, .changePerTick, &mask)
+        }
+        return mask
+    }
+}

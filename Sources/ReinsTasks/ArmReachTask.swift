@@ -1,0 +1,56 @@
+import ReinsConfig
+import ReinsCore
+
+/// Reach: move every joint to a target configuration sampled inside the joints' limits, and hold
+/// it. The target is the `target` observation (one entry per joint). Success: every joint within
+/// `tolerance` of its target for `holdSeconds`.
+public final class ArmReachTask: RobotTask, @unchecked Sendable {
+    public let joints: [JointSpec]
+    public private(set) var target: [Double]
+    /// Loaded joints sag a little below a position goal, so the tolerance leaves room for it.
+    public let tolerance = 0.1
+    public let holdSeconds = 0.3
+    public let episodeSeconds = 8.0
+    /// Targets keep this share of each joint's range away from the limits.
+    public let margin = 0.15
+    private var withinSince: Double?
+
+    public init(joints: [JointSpec], controlRateHz: Double) {
+        self.joints = joints
+        target = [Double](repeating: 0, count: joints.count)
+    }
+
+    public func reset(state: UnsafeBufferPointer<Double>, random: inout SeededRandom) {
+        for (i, joint) in joints.enumerated() {
+            let span = joint.position.upperBound - joint.position.lowerBound
+            target[i] = random.uniform((joint.position.lowerBound + margin * span)...(joint.position.upperBound - margin * span))
+        }
+        withinSince = nil
+    }
+
+    public func write(_ feature: ObservationFeature, state: UnsafeBufferPointer<Double>, into entries: UnsafeMutableBufferPointer<Double>) {
+        guard feature == .target else { return }
+        for i in 0..<min(entries.count, target.count) { entries[i] = target[i] }
+    }
+
+    /// Largest joint error now (state holds positions first).
+    public func worstError(state: UnsafeBufferPointer<Double>) -> Double {
+        var worst = 0.0
+        for i in 0..<target.count { worst = max(worst, abs(state[i] - target[i])) }
+        return worst
+    }
+
+    public func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus {
+        if worstError(state: state) <= tolerance {
+            if withinSince == nil { withinSince = elapsed }
+            if elapsed - withinSince! >= holdSeconds { return .success }
+        } else {
+            withinSince = nil
+        }
+        return .running
+    }
+
+    public var goalDescription: String {
+        "reach [" + target.map { String(Double(Int(($0 * 1000).rounded())) / 1000) }.joined(separator: ", ") + "] rad"
+    }
+}

@@ -1,0 +1,74 @@
+import ReinsConfig
+import ReinsCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Laps: drive once around the track without leaving the lane. Supplies `track_error` (signed
+/// lateral offset, m, positive left; heading error, rad) and `track_ahead` (the centre line at
+/// 0.5, 1 and 2 m ahead in the car's frame: x forward, y left). State layout: pose.x, pose.y,
+/// pose.yaw, speed, steering.
+public final class CarLapTask: RobotTask, @unchecked Sendable {
+    public let track: Track
+    public let limits: CarLimits
+    public let episodeSeconds = 40.0
+    private var hint: Int?
+    private var startArc = 0.0
+    private var progress = 0.0
+    private var lastArc = 0.0
+
+    public init(track: Track, limits: CarLimits) {
+        self.track = track
+        self.limits = limits
+    }
+
+    public func reset(state: UnsafeBufferPointer<Double>, random: inout SeededRandom) {
+        let projection = track.project(x: state[0], y: state[1], hint: nil)
+        hint = projection.index
+        startArc = projection.arc
+        lastArc = projection.arc
+        progress = 0
+    }
+
+    private func projection(_ state: UnsafeBufferPointer<Double>) -> Track.Projection {
+        let projection = track.project(x: state[0], y: state[1], hint: hint)
+        hint = projection.index
+        return projection
+    }
+
+    public func write(_ feature: ObservationFeature, state: UnsafeBufferPointer<Double>, into entries: UnsafeMutableBufferPointer<Double>) {
+        switch feature {
+        case .trackError:
+            let p = projection(state)
+            entries[0] = p.lateralError
+            entries[1] = Track.wrap(state[2] - p.heading)
+        case .trackAhead:
+            let p = projection(state)
+            let c = cos(state[2]), s = sin(state[2])
+            for (k, distance) in ObservationFeature.trackAheadDistances.enumerated() where 2 * k + 1 < entries.count {
+                let point = track.point(atArc: p.arc + distance)
+                let dx = point.x - state[0], dy = point.y - state[1]
+                entries[2 * k] = c * dx + s * dy
+                entries[2 * k + 1] = -s * dx + c * dy
+            }
+        default:
+            break
+        }
+    }
+
+    /// Distance driven along the centre line this episode, m.
+    public var lapProgress: Double { progress }
+
+    public func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus {
+        let p = projection(state)
+        var delta = p.arc - lastArc
+        if delta < -track.length / 2 { delta += track.length }
+        if delta > track.length / 2 { delta -= track.length }
+        progress += delta
+        lastArc = p.arc
+        if abs(p.lateralError) > track.laneWidth / 2 { return .failure }
+        return progress >= track.length ? .success : .running
+    }
+
+    public var goalDescription: String { "one lap of the \(track.name) track (\(Int(track.length.rounded())) m)" }
+}

@@ -1,0 +1,67 @@
+import ReinsConfig
+import ReinsCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Waypoints: fly to a point sampled inside the geofence and altitude band and stay there. The
+/// `target` observation is the waypoint relative to the vehicle (north, east, down, m). Success:
+/// within `tolerance` for `holdSeconds`. Failure: leaving the geofence or the altitude band by
+/// more than a metre. State layout: position.north/east/down, velocity.*, attitude.*.
+public final class DroneWaypointTask: RobotTask, @unchecked Sendable {
+    public let limits: DroneLimits
+    public private(set) var waypoint = (north: 0.0, east: 0.0, down: -2.0)
+    public let tolerance = 0.3
+    public let holdSeconds = 1.0
+    public let episodeSeconds = 15.0
+    private var withinSince: Double?
+
+    public init(limits: DroneLimits) {
+        self.limits = limits
+    }
+
+    public func reset(state: UnsafeBufferPointer<Double>, random: inout SeededRandom) {
+        // 1.5–4 m from where it is, in a random direction, kept inside the fence.
+        let radius = min(limits.geofenceRadius * 0.6, 4.0)
+        var north = 0.0, east = 0.0
+        repeat {
+            let distance = random.uniform(1.5...4.0), angle = random.uniform(0...(2 * Double.pi))
+            north = state[0] + distance * cos(angle)
+            east = state[1] + distance * sin(angle)
+        } while north * north + east * east > radius * radius
+        let low = limits.altitude.lowerBound + 0.5, high = min(limits.altitude.upperBound - 0.5, limits.altitude.lowerBound + 4)
+        waypoint = (north, east, -random.uniform(low...max(low, high)))
+        withinSince = nil
+    }
+
+    public func write(_ feature: ObservationFeature, state: UnsafeBufferPointer<Double>, into entries: UnsafeMutableBufferPointer<Double>) {
+        guard feature == .target else { return }
+        entries[0] = waypoint.north - state[0]
+        entries[1] = waypoint.east - state[1]
+        entries[2] = waypoint.down - state[2]
+    }
+
+    public func distance(state: UnsafeBufferPointer<Double>) -> Double {
+        let dn = waypoint.north - state[0], de = waypoint.east - state[1], dd = waypoint.down - state[2]
+        return (dn * dn + de * de + dd * dd).squareRoot()
+    }
+
+    public func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus {
+        let horizontal = (state[0] * state[0] + state[1] * state[1]).squareRoot()
+        let altitude = -state[2]
+        if horizontal > limits.geofenceRadius + 1 || altitude < limits.altitude.lowerBound - 1 || altitude > limits.altitude.upperBound + 1 {
+            return .failure
+        }
+        if distance(state: state) <= tolerance {
+            if withinSince == nil { withinSince = elapsed }
+            if elapsed - withinSince! >= holdSeconds { return .success }
+        } else {
+            withinSince = nil
+        }
+        return .running
+    }
+
+    public var goalDescription: String {
+        "waypoint north \(Int((waypoint.north * 10).rounded()) ) dm, east \(Int((waypoint.east * 10).rounded())) dm, altitude \(Int((-waypoint.down * 10).rounded())) dm"
+    }
+}

@@ -1,0 +1,110 @@
+import ReinsConfig
+import ReinsCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A scripted controller that solves a task from the robot's state: the teacher for demonstrations.
+/// Its output is an action in the robot's action units; the safety filter still applies.
+public protocol Expert: AnyObject {
+    func act(state: UnsafeBufferPointer<Double>, into action: UnsafeMutableBufferPointer<Double>)
+}
+
+public enum ExpertFactory {
+    public static func make(for robot: RobotDescription, task: any RobotTask) -> any Expert {
+        switch (robot.body, task) {
+        case (.arm(let joints), let reach as ArmReachTask):
+            return ArmReachExpert(joints: joints, task: reach, controlRateHz: robot.controlRateHz)
+        case (.car(let limits), let laps as CarLapTask):
+            return PurePursuitExpert(limits: limits, task: laps)
+        case (.drone(let limits), let waypoints as DroneWaypointTask):
+            return WaypointExpert(limits: limits, task: waypoints, withYawRate: robot.action == .velocityYawRate)
+        default:
+            preconditionFailure("no expert for this robot and task")
+        }
+    }
+}
+
+/// Joint-space PD to the target: the goal leads the present position by a gain times the error,
+/// damped by the joint velocity and capped so the joint moves at most 80% of its velocity limit.
+public final class ArmReachExpert: Expert, @unchecked Sendable {
+    let joints: [JointSpec]
+    let task: ArmReachTask
+    let period: Double
+    public var gain = 0.5
+    public var damping = 0.02
+
+    init(joints: [JointSpec], task: ArmReachTask, controlRateHz: Double) {
+        self.joints = joints
+        self.task = task
+        period = 1 / controlRateHz
+    }
+
+    public func act(state: UnsafeBufferPointer<Double>, into action: UnsafeMutableBufferPointer<Double>) {
+        let n = joints.count
+        for i in 0..<n {
+            let position = state[i], velocity = state[n + i]
+            let step = gain * (task.target[i] - position) - damping * velocity
+            let cap = 0.8 * joints[i].velocity * period * 4
+            action[i] = position + max(-cap, min(cap, step))
+        }
+    }
+}
+
+/// Pure pursuit on the track's centre line at a constant speed, slowing a little in curves.
+public final class PurePursuitExpert: Expert, @unchecked Sendable {
+    let limits: CarLimits
+    let task: CarLapTask
+    public var lookahead = 1.0
+    public var cruiseSpeed = 1.5
+    private var hint: Int?
+
+    init(limits: CarLimits, task: CarLapTask) {
+        self.limits = limits
+        self.task = task
+    }
+
+    public func act(state: UnsafeBufferPointer<Double>, into action: UnsafeMutableBufferPointer<Double>) {
+        let track = task.track
+        let projection = track.project(x: state[0], y: state[1], hint: hint)
+        hint = projection.index
+        let point = track.point(atArc: projection.arc + lookahead)
+        let c = cos(state[2]), s = sin(state[2])
+        let dx = point.x - state[0], dy = point.y - state[1]
+        let y = -s * dx + c * dy
+        let distance2 = dx * dx + dy * dy
+        let curvature = 2 * y / max(distance2, 1e-6)
+        let steering = atan(limits.wheelbase * curvature)
+        action[0] = min(limits.speed.upperBound, cruiseSpeed / (1 + 0.5 * abs(curvature)))
+        action[1] = max(-limits.steering, min(limits.steering, steering))
+    }
+}
+
+/// Position control to the waypoint: velocity proportional to the offset, capped at 80% of the limits.
+public final class WaypointExpert: Expert, @unchecked Sendable {
+    let limits: DroneLimits
+    let task: DroneWaypointTask
+    let withYawRate: Bool
+    public var gain = 0.9
+
+    init(limits: DroneLimits, task: DroneWaypointTask, withYawRate: Bool) {
+        self.limits = limits
+        self.task = task
+        self.withYawRate = withYawRate
+    }
+
+    public func act(state: UnsafeBufferPointer<Double>, into action: UnsafeMutableBufferPointer<Double>) {
+        let waypoint = task.waypoint
+        var north = gain * (waypoint.north - state[0]), east = gain * (waypoint.east - state[1])
+        let horizontal = (north * north + east * east).squareRoot()
+        let cap = 0.8 * limits.horizontalVelocity
+        if horizontal > cap {
+            north *= cap / horizontal
+            east *= cap / horizontal
+        }
+        action[0] = north
+        action[1] = east
+        action[2] = max(-0.8 * limits.verticalVelocity, min(0.8 * limits.verticalVelocity, gain * (waypoint.down - state[2])))
+        if withYawRate { action[3] = 0 }
+    }
+}

@@ -1,0 +1,164 @@
+import ArgumentParser
+import ReinsConfig
+import ReinsCore
+import ReinsDrivers
+import ReinsPolicy
+import ReinsRuntime
+import ReinsSimulators
+import ReinsTasks
+
+/// Exit codes of `reins deploy` and the commands built on its loop.
+enum RunExit {
+    static let success: Int32 = 0
+    /// Bad command line, robot description or policy file.
+    static let badInput: Int32 = 2
+    /// The policy was refused: uncertified, or it does not fit the robot.
+    static let refused: Int32 = 3
+    /// The run ended in a fault (after the safe stop).
+    static let faulted: Int32 = 4
+    /// The robot could not be connected or activated.
+    static let unavailable: Int32 = 5
+}
+
+struct DeployCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Run a learned policy on a robot under the monitor, corrector and safety filter.",
+        discussion: """
+            Loads and validates the robot and the policy, certifies the policy's Lipschitz bound \
+            against the robot's sensor-noise bound and action tolerance (refused unless \
+            --accept-uncertified), connects and activates the robot (for `link: sim` the built-in \
+            simulator starts inside reins), then runs the fixed-rate loop: read, observe, policy, \
+            robustness monitor, confidence-aware correction, safety filter, write, record. It stops \
+            on Ctrl-C, after --duration or --episodes, or on a fault, always with the robot kind's \
+            safe stop, and prints a summary.
+
+            Exit codes: 0 finished, 2 bad input, 3 policy refused, 4 faulted, 5 robot unavailable.
+            """)
+
+    @OptionGroup var options: RobotOptions
+
+    @Option(help: "Policy file (.safetensors, with its .yaml beside it or config in its metadata).")
+    var policy: String
+
+    @Option(help: "Loop rate in Hz (default: the robot's control rate).")
+    var rate: Double?
+
+    @Option(help: "Stop after this many seconds of control.")
+    var duration: Double?
+
+    @Option(help: "Stop after this many episodes of the robot's task.")
+    var episodes: Int?
+
+    @Option(help: "Record every tick into this MCAP file.")
+    var record: String?
+
+    @Flag(help: "Deploy even if the Lipschitz certificate exceeds the action tolerance.")
+    var acceptUncertified = false
+
+    @Option(help: "Simulator only (link: sim): simulated seconds per real second; the loop runs that much faster too.")
+    var speed: Double = 1
+
+    @Option(help: "Spin this many microseconds before each deadline for lower jitter.")
+    var spin: Double = 0
+
+    @Flag(help: "Print only the summary.")
+    var quiet = false
+
+    func validate() throws {
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, e.g. --duration 10") }
+        if let episodes, episodes <= 0 { throw ValidationError("--episodes must be positive") }
+        guard speed > 0, speed <= 50 else { throw ValidationError("--speed must be in (0, 50]") }
+    }
+
+    func run() throws {
+        let robot = try options.loadRobot()
+        let network: PolicyNetwork
+        do {
+            network = try PolicyNetwork.load(path: policy)
+        } catch {
+            printError(error.description)
+            throw ExitCode(RunExit.badInput)
+        }
+        let problems = PolicyCommand.mismatches(network, robot)
+        if !problems.isEmpty {
+            for problem in problems { printError("\(policy): \(problem)") }
+            printError("refused: the policy was not trained for \(robot.name)")
+            throw ExitCode(RunExit.refused)
+        }
+        let certificate = LipschitzCertificate.compute(for: network)
+        let robustness = certificate.robustness(against: robot.monitor)
+        if !robustness.isCertified && !acceptUncertified {
+            printError("refused: \(robustness.summary)")
+            throw ExitCode(RunExit.refused)
+        }
+        if robot.link != .sim && speed != 1 { throw ValidationError("--speed applies only to simulated robots (link: sim)") }
+        let run = DeployRun(robot: robot, network: network, certificate: robustness, options: options, rate: rate, speed: speed,
+                            spin: spin, quiet: quiet, recordPath: record)
+        try run.execute(tickLimit: duration.map { UInt64(($0 * robot.controlRateHz).rounded()) }, episodeLimit: episodes.map(UInt32.init))
+    }
+}
+
+/// One deployment: session, pipeline, loop, live status and summary.
+struct DeployRun {
+    let robot: RobotDescription
+    let network: PolicyNetwork
+    let certificate: RobustnessCertificate
+    let options: RobotOptions
+    let rate: Double?
+    let speed: Double
+    let spin: Double
+    let quiet: Bool
+    let recordPath: String?
+
+    func execute(tickLimit: UInt64?, episodeLimit: UInt32?) throws {
+        var simulatorOptions = try options.simulatorOptions()
+        simulatorOptions.speed = speed
+        let session: RobotSession
+        do {
+            session = try RobotSession(robot, simulatorOptions: simulatorOptions)
+        } catch {
+            printError("cannot connect: \(error)")
+            throw ExitCode(RunExit.unavailable)
+        }
+        defer { session.close() }
+        if !quiet {
+            print("robot: \(robot.summary)")
+            print("policy: \(network.sourcePath), \(network.layers.map { "\($0.inputs)" }.joined(separator: "→"))→\(network.actionCount) \(network.activation), \(certificate.summary)")
+            if let simulator = session.simulator { print("simulator: " + simulator.connectionLines.joined(separator: "; ")) }
+        }
+        do {
+            try session.activate()
+        } catch {
+            printError("cannot activate: \(error)")
+            session.driver.safeStop(reason: "activation failed")
+            throw ExitCode(RunExit.unavailable)
+        }
+        let runner = PolicyRunner(network: network, settings: robot.monitor, innovationBounds: ObservationBuilder.innovationBounds(robot: robot))
+        let task = TaskFactory.make(for: robot)
+        let pipeline = ControlPipeline(session: session, source: .policy(runner), task: task, recorder: nil, seed: options.seed)
+        pipeline.tickLimit = tickLimit
+        pipeline.episodeLimit = episodeLimit
+        pipeline.warmUp()
+        let loopRate = (rate ?? robot.controlRateHz) * speed
+        let loop = ControlLoop(configuration: LoopConfiguration(
+            rateHz: loopRate, spinNanoseconds: UInt64(spin * 1000), realtime: options.realtime,
+            maxConsecutiveOverruns: robot.safety.maxConsecutiveOverruns, phaseNames: ControlPipeline.phaseNames), task: pipeline)
+        StopSignal.install()
+        let realtime = loop.start()
+        if !quiet { print("loop: \(fixed(loopRate, 0)) Hz; \(realtime)") }
+        let status = LiveStatus(pipeline: pipeline, loop: loop, quiet: quiet)
+        while pipeline.stopReason == nil {
+            if StopSignal.wait(seconds: 0.02) {
+                loop.requestStop()
+                break
+            }
+            status.update()
+        }
+        let reason = loop.wait()
+        status.finish()
+        let summary = RunSummary(pipeline: pipeline, statistics: loop.statistics.snapshot(), reason: reason, robot: robot)
+        print(summary.text)
+        if pipeline.fault != nil { throw ExitCode(RunExit.faulted) }
+    }
+}

@@ -1,0 +1,88 @@
+import CPlatform
+import ReinsCore
+import ReinsConfig
+import ReinsRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The live status line: a few times a second from the main thread, reading the loop's status
+/// ring and statistics (never touching the loop). On a terminal one line is rewritten in place;
+/// otherwise a plain log line is printed every second.
+final class LiveStatus {
+    let pipeline: ControlPipeline
+    let loop: ControlLoop
+    let quiet: Bool
+    let terminal = isatty(1) != 0
+    private var latest = StatusSnapshot()
+    private var previous: (tick: UInt64, time: UInt64)?
+    private var lastPrint: UInt64 = 0
+
+    init(pipeline: ControlPipeline, loop: ControlLoop, quiet: Bool) {
+        self.pipeline = pipeline
+        self.loop = loop
+        self.quiet = quiet
+    }
+
+    func update() {
+        pipeline.status.drain { latest = $0 }
+        let now = MonotonicClock.nowNanoseconds()
+        let interval: UInt64 = terminal ? 250_000_000 : 1_000_000_000
+        guard !quiet, now - lastPrint >= interval, latest.tick > 0 else { return }
+        lastPrint = now
+        var rate = 0.0
+        if let previous, latest.time > previous.time {
+            rate = Double(latest.tick - previous.tick) / (Double(latest.time - previous.time) / 1e9)
+        }
+        previous = (latest.tick, latest.time)
+        let stats = loop.statistics.snapshot()
+        var line = "t \(fixed(Double(latest.tick) / max(1, loop.configuration.rateHz), 1)) s  rate \(fixed(rate, 0)) Hz  "
+        line += "period error p50 \(microseconds(stats.periodError.p50)) p99 \(microseconds(stats.periodError.p99))  "
+        line += "sensitivity \(latest.sensitivity.isNaN ? "-" : fixed(latest.sensitivity, 2))  "
+        line += "confidence \(latest.confidence.isNaN ? "-" : fixed(latest.confidence, 2))  "
+        line += "clamped \(latest.clampedTicks)  episodes \(latest.successes)/\(latest.successes + latest.failures) ok"
+        line += latest.fresh ? "" : "  STALE"
+        if terminal {
+            print("\r\u{1B}[2K" + line, terminator: "")
+            reins_flush_stdout()
+        } else {
+            print(line)
+        }
+    }
+
+    func finish() {
+        update()
+        if terminal && !quiet { print("") }
+    }
+}
+
+/// The end-of-run summary.
+struct RunSummary {
+    let text: String
+
+    init(pipeline: ControlPipeline, statistics stats: LoopStatistics, reason: LoopStopReason, robot: RobotDescription) {
+        let totals = pipeline.totals
+        var lines: [String] = []
+        lines.append("stopped: \(reason)" + (pipeline.fault.map { " — \($0.message(device: pipeline.session.driver.deviceName, watchdogTimeout: robot.safety.watchdogTimeout))" } ?? ""))
+        lines.append("safe stop: \(pipeline.safeStopped ? robot.kind.safeStopSummary : "not needed")")
+        lines.append("ticks \(stats.ticks), achieved \(fixed(stats.achievedRateHz, 1)) Hz over \(fixed(stats.elapsedSeconds, 1)) s, stale reads \(totals.staleTicks)")
+        lines.append("period error p50 \(microseconds(stats.periodError.p50)), p99 \(microseconds(stats.periodError.p99)), max \(microseconds(stats.periodError.max)); overruns \(stats.overrunTicks) (skipped periods \(stats.skippedPeriods))")
+        lines.append("tick duration p50 \(microseconds(stats.tickDuration.p50)), p99 \(microseconds(stats.tickDuration.p99))"
+                     + stats.phases.map { ", \($0.name) p99 \(microseconds($0.duration.p99))" }.joined())
+        let ruleNames = ["none", "agree", "override", "low confidence", "regression"]
+        let rules = (0..<totals.rules.count).filter { totals.rules[$0] > 0 }.map { "\(ruleNames[$0]) \(totals.rules[$0])" }
+        lines.append("corrections by rule: " + (rules.isEmpty ? "none" : rules.joined(separator: ", ")))
+        let responses = ResponseTaken.allCases.filter { $0 != .none && totals.responses[Int($0.rawValue)] > 0 }
+            .map { "\($0) \(totals.responses[Int($0.rawValue)])" }
+        lines.append("responses: " + (responses.isEmpty ? "none" : responses.joined(separator: ", ")) + "; takeover requests \(totals.takeoverRequests)")
+        let clamps = pipeline.safety.counts.filter { $0.count > 0 }.map { "\($0.reason) \($0.count)" }
+        lines.append("safety-filter clamps: " + (clamps.isEmpty ? "none" : clamps.joined(separator: ", ")) + " (ticks clamped \(totals.clampedTicks))")
+        lines.append("monitor: max sensitivity \(fixed(totals.maximumSensitivity, 3)) (limit \(fixed(robot.monitor.sensitivityLimit, 3))), "
+                     + "min confidence \(totals.minimumConfidence.isFinite ? fixed(totals.minimumConfidence, 3) : "-"), innovation faults \(totals.innovationFaults)")
+        let outcomes = EpisodeOutcome.allCases.filter { totals.outcomes[Int($0.rawValue)] > 0 }.map { "\($0) \(totals.outcomes[Int($0.rawValue)])" }
+        lines.append("episodes: " + (outcomes.isEmpty ? "none finished" : outcomes.joined(separator: ", ")))
+        lines.append("faults: " + (pipeline.fault.map { $0.message(device: pipeline.session.driver.deviceName, watchdogTimeout: robot.safety.watchdogTimeout) } ?? "none"))
+        if totals.recordDrops > 0 { lines.append("recording: \(totals.recordDrops) ticks dropped (the writer fell behind)") }
+        text = lines.joined(separator: "\n")
+    }
+}

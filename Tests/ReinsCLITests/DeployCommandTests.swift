@@ -1,0 +1,82 @@
+import Foundation
+import ReinsTestSupport
+import Testing
+
+/// Writes a hand-built arm policy with the numpy peer and returns its path.
+func makeArmPolicy(_ kind: String, in folder: TemporaryDirectory) throws -> String {
+    let path = folder.file("\(kind).safetensors")
+    let made = runProcess("python3", [packageRoot + "/Tests/Peers/make_policy.py", kind, path])
+    #expect(made.status == 0, "python3 with numpy and safetensors is required: \(made.standardError)")
+    return path
+}
+
+/// The sim arm with a generous watchdog: these tests check behaviour, not the timing of a machine
+/// shared with other test processes.
+func relaxedSimArm(in folder: TemporaryDirectory) throws -> String {
+    let text = try String(contentsOfFile: packageRoot + "/Robots/sim-arm.yaml", encoding: .utf8)
+        .replacingOccurrences(of: "calibration: ../Calibration/sim-arm.yaml", with: "calibration: \(packageRoot)/Calibration/sim-arm.yaml")
+        .replacingOccurrences(of: "watchdog_timeout_ms: 50", with: "watchdog_timeout_ms: 400")
+    return folder.write("sim-arm.yaml", text)
+}
+
+func deploy(_ arguments: [String]) -> ProcessResult {
+    runProcess(reinsExecutable, ["deploy", "--no-realtime"] + arguments, workingDirectory: packageRoot)
+}
+
+@Suite(.serialized) struct DeployCommandTests {
+    @Test func aCertifiedPolicyDeploysOnTheSimulatedArmAndReachesTargets() throws {
+        let folder = TemporaryDirectory()
+        let result = deploy(["--robot", try relaxedSimArm(in: folder), "--policy", try makeArmPolicy("linear", in: folder), "--duration", "6"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let out = result.standardOutput
+        #expect(out.contains("stopped: finished"))
+        #expect(out.contains("safe stop: hold position, then torque off"))
+        #expect(out.contains("ticks 600"))
+        #expect(out.contains("episodes: success"))
+        #expect(out.contains("faults: none"))
+    }
+
+    @Test func anUncertifiedPolicyIsRefusedUnlessAccepted() throws {
+        let folder = TemporaryDirectory()
+        let robot = try relaxedSimArm(in: folder), policy = try makeArmPolicy("steep", in: folder)
+        let refused = deploy(["--robot", robot, "--policy", policy, "--duration", "1"])
+        #expect(refused.status == 3)
+        #expect(refused.standardError.contains("refused: certified bound"))
+        #expect(refused.standardError.contains("exceeds the action tolerance 0.1 by"))
+        let accepted = deploy(["--robot", robot, "--policy", policy, "--duration", "1", "--accept-uncertified"])
+        #expect(accepted.status == 0, "\(accepted.standardError)")
+        #expect(accepted.standardOutput.contains("safety-filter clamps:"))
+    }
+
+    @Test func aNaNPolicyGetsTheFallbackEveryTick() throws {
+        let folder = TemporaryDirectory()
+        let result = deploy(["--robot", try relaxedSimArm(in: folder), "--policy", try makeArmPolicy("nan", in: folder), "--duration", "2"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("safety-filter clamps: non_finite 200"))
+    }
+
+    @Test func anOverLimitPolicyIsClampedToTheJointLimits() throws {
+        let folder = TemporaryDirectory()
+        let result = deploy(["--robot", try relaxedSimArm(in: folder), "--policy", try makeArmPolicy("reckless", in: folder), "--duration", "3"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("joint_position"))
+        #expect(result.standardOutput.contains("joint_velocity"))
+    }
+
+    @Test func aDisconnectEndsInASafeStopAndAFault() throws {
+        let folder = TemporaryDirectory()
+        let result = deploy(["--robot", try relaxedSimArm(in: folder), "--policy", try makeArmPolicy("linear", in: folder),
+                             "--duration", "10", "--faults", "disconnect=2s"])
+        #expect(result.status == 4)
+        #expect(result.standardOutput.contains("safe stop: hold position, then torque off"))
+        #expect(result.standardOutput.contains("faults: dynamixel bus on pty:"))
+        #expect(result.standardOutput.contains("link lost"))
+    }
+
+    @Test func aPolicyForAnotherRobotIsRefused() throws {
+        let folder = TemporaryDirectory()
+        let result = deploy(["--robot", "Robots/sim-car.yaml", "--policy", try makeArmPolicy("linear", in: folder), "--duration", "1"])
+        #expect(result.status == 3)
+        #expect(result.standardError.contains("observation: the policy has 18 entries but sim-car has 10"))
+    }
+}
