@@ -92,13 +92,15 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
     private var needsReset = true
     private var snapshot = StatusSnapshot()
 
-    public init(session: RobotSession, source: ActionSource, task: any RobotTask, recorder: (any TickRecorder)?, seed: UInt64) {
+    /// - Parameter rateHz: the loop's rate in control (simulated) time; default the robot's.
+    public init(session: RobotSession, source: ActionSource, task: any RobotTask, recorder: (any TickRecorder)?, seed: UInt64,
+                rateHz: Double? = nil) {
         self.session = session
         self.source = source
         self.task = task
         self.recorder = recorder
         let robot = session.robot
-        safety = SafetyFilter(robot: robot)
+        safety = SafetyFilter(robot: robot, rateHz: rateHz)
         builder = ObservationBuilder(robot: robot, task: task)
         random = SeededRandom(seed: seed)
         watchdog = Watchdog(timeout: robot.safety.watchdogTimeout)
@@ -112,7 +114,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         applied = .allocate(capacity: n)
         applied.initialize(repeating: 0)
         if case .policy(let runner) = source { decision = PolicyDecision(for: runner.network) }
-        period = 1 / robot.controlRateHz
+        period = 1 / (rateHz ?? robot.controlRateHz)
         status = SPSCRing(capacity: 256)
     }
 

@@ -63,8 +63,8 @@ public final class ObservationBuilder: @unchecked Sendable {
     /// How much each observation entry can change in one tick given the robot's limits (plus the
     /// sensor-noise bound): what the robustness monitor's innovation check allows. Task features
     /// jump at episode boundaries and are unbounded.
-    public static func innovationBounds(robot: RobotDescription) -> [Double] {
-        let dt = 1 / robot.controlRateHz
+    public static func innovationBounds(robot: RobotDescription, rateHz: Double? = nil) -> [Double] {
+        let dt = 1 / (rateHz ?? robot.controlRateHz)
         let noise = robot.monitor.sensorNoiseBound
         // Twice the limit: measured motion overshoots commanded limits, and noise adds on top.
         func bound(_ rate: Double) -> Double { 2 * rate * dt + 2 * noise }

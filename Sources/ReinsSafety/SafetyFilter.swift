@@ -22,9 +22,11 @@ public final class SafetyFilter: @unchecked Sendable {
     /// How far ahead the drone's altitude band and geofence look, s.
     public var lookaheadSeconds = 1.0
 
-    public init(robot: RobotDescription) {
+    /// - Parameter rateHz: the loop's actual rate (default: the robot's control rate); per-tick
+    ///   limits are the robot's rate limits times this period.
+    public init(robot: RobotDescription, rateHz: Double? = nil) {
         self.robot = robot
-        period = 1 / robot.controlRateHz
+        period = 1 / (rateHz ?? robot.controlRateHz)
         count = robot.actionNames.count
         last = .allocate(capacity: count)
         last.initialize(repeating: 0)

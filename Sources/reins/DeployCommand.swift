@@ -95,7 +95,8 @@ struct DeployCommand: ParsableCommand {
         if robot.link != .sim && speed != 1 { throw ValidationError("--speed applies only to simulated robots (link: sim)") }
         let run = DeployRun(robot: robot, network: network, certificate: robustness, options: options, rate: rate, speed: speed,
                             spin: spin, quiet: quiet, recordPath: record)
-        try run.execute(tickLimit: duration.map { UInt64(($0 * robot.controlRateHz).rounded()) }, episodeLimit: episodes.map(UInt32.init))
+        let controlRate = rate ?? robot.controlRateHz
+        try run.execute(tickLimit: duration.map { UInt64(($0 * controlRate).rounded()) }, episodeLimit: episodes.map(UInt32.init))
     }
 }
 
@@ -134,13 +135,17 @@ struct DeployRun {
             session.driver.safeStop(reason: "activation failed")
             throw ExitCode(RunExit.unavailable)
         }
-        let runner = PolicyRunner(network: network, settings: robot.monitor, innovationBounds: ObservationBuilder.innovationBounds(robot: robot))
+        let controlRate = rate ?? robot.controlRateHz
+        let runner = PolicyRunner(network: network, settings: robot.monitor,
+                                  innovationBounds: ObservationBuilder.innovationBounds(robot: robot, rateHz: controlRate))
         let task = TaskFactory.make(for: robot)
-        let pipeline = ControlPipeline(session: session, source: .policy(runner), task: task, recorder: nil, seed: options.seed)
+        let pipeline = ControlPipeline(session: session, source: .policy(runner), task: task, recorder: nil, seed: options.seed, rateHz: controlRate)
         pipeline.tickLimit = tickLimit
         pipeline.episodeLimit = episodeLimit
         pipeline.warmUp()
-        let loopRate = (rate ?? robot.controlRateHz) * speed
+        // Simulated time runs `speed` times faster, and so does the loop: each tick is still one
+        // control period of the robot's time.
+        let loopRate = controlRate * speed
         let loop = ControlLoop(configuration: LoopConfiguration(
             rateHz: loopRate, spinNanoseconds: UInt64(spin * 1000), realtime: options.realtime,
             maxConsecutiveOverruns: robot.safety.maxConsecutiveOverruns, phaseNames: ControlPipeline.phaseNames), task: pipeline)
