@@ -17,6 +17,9 @@ public final class RobotProtocolClient: @unchecked Sendable {
     private let writer = ByteWriter(capacity: RobotMessage.headerSize + 8 * RobotMessage.maximumValues)
     private let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: RobotMessage.headerSize + 8 * RobotMessage.maximumValues + 64, alignment: 8)
     private var sequence: UInt32 = 0
+    /// When this client last sent anything; a listen-only client (a pose stream) re-sends
+    /// HELLO_REQUEST every second so the robot keeps it subscribed.
+    private var lastSent: UInt64 = 0
     /// The newest STATE values, in the robot's layout order.
     public private(set) var stateValues: [Double] = []
     public private(set) var stateFlags: RobotMessage.Flags = []
@@ -65,12 +68,7 @@ public final class RobotProtocolClient: @unchecked Sendable {
             if MonotonicClock.nowNanoseconds() >= nextRequest {
                 // Repeated: the first request can be lost while the connection (or CURVE handshake) settles.
                 nextRequest = MonotonicClock.nowNanoseconds() + 500_000_000
-                sequence &+= 1
-                [Double]().withUnsafeBufferPointer {
-                    RobotMessage.encode(.init(kind: .helloRequest, sequence: sequence, timestampNanoseconds: MonotonicClock.nowNanoseconds(), count: 0),
-                                        values: $0, into: writer)
-                }
-                _ = try? socket.send(writer.bytes, wait: false)
+                sendHelloRequest()
             }
             guard (try? socket.waitReadable(deadline: min(end, nextRequest))) == true else { continue }
             while let size = try? socket.receive(into: receiveBuffer, wait: false), size <= receiveBuffer.count {
@@ -96,6 +94,7 @@ public final class RobotProtocolClient: @unchecked Sendable {
     /// is waiting. Returns true when a new STATE arrived.
     @discardableResult
     public func poll(deadline: UInt64) -> Bool {
+        if MonotonicClock.nowNanoseconds() &- lastSent > 1_000_000_000 { sendHelloRequest() }
         var fresh = drain()
         if !fresh, (try? socket.waitReadable(deadline: deadline)) == true {
             fresh = drain()
@@ -121,13 +120,23 @@ public final class RobotProtocolClient: @unchecked Sendable {
         return fresh
     }
 
+    private func sendHelloRequest() {
+        sequence &+= 1
+        RobotMessage.encode(.init(kind: .helloRequest, sequence: sequence, timestampNanoseconds: MonotonicClock.nowNanoseconds(), count: 0),
+                            values: UnsafeBufferPointer(start: nil, count: 0), into: writer)
+        _ = try? socket.send(writer.bytes, wait: false)
+        lastSent = MonotonicClock.nowNanoseconds()
+    }
+
     /// Sends an ACTION without waiting (a full queue drops it; the next tick sends a newer one).
     @discardableResult
     public func sendAction(_ values: UnsafeBufferPointer<Double>, flags: RobotMessage.Flags = []) -> Bool {
         sequence &+= 1
         RobotMessage.encode(.init(kind: .action, sequence: sequence, timestampNanoseconds: MonotonicClock.nowNanoseconds(),
                                   count: values.count, flags: flags), values: values, into: writer)
-        return (try? socket.send(writer.bytes, wait: false)) == true
+        let sent = (try? socket.send(writer.bytes, wait: false)) == true
+        if sent { lastSent = MonotonicClock.nowNanoseconds() }
+        return sent
     }
 
     /// Index of each of `names` in the robot's STATE layout.
