@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(
             name: "ReinsRuntimeTests",
             dependencies: [
-                "ReinsRuntime", "ReinsTestSupport",
+                "ReinsRuntime", "ReinsTestSupport", "ReinsPolicy", "ReinsTasks", "ReinsConfig",
                 // Linked ahead of libc, its malloc/free replace libc's for the whole test process,
                 // which is how the zero-allocation test counts allocations on the loop thread.
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),

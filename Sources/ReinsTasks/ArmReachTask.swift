@@ -21,7 +21,9 @@ public final class ArmReachTask: RobotTask, @unchecked Sendable {
     }
 
     public func reset(state: UnsafeBufferPointer<Double>, random: inout SeededRandom) {
-        for (i, joint) in joints.enumerated() {
+        // Index loops: `for … in` over an array allocates per element in unoptimised builds.
+        for i in 0..<joints.count {
+            let joint = joints[i]
             let span = joint.position.upperBound - joint.position.lowerBound
             target[i] = random.uniform((joint.position.lowerBound + margin * span)...(joint.position.upperBound - margin * span))
         }

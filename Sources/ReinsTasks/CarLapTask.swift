@@ -45,7 +45,9 @@ public final class CarLapTask: RobotTask, @unchecked Sendable {
         case .trackAhead:
             let p = projection(state)
             let c = cos(state[2]), s = sin(state[2])
-            for (k, distance) in ObservationFeature.trackAheadDistances.enumerated() where 2 * k + 1 < entries.count {
+            let distances = ObservationFeature.trackAheadDistances
+            for k in 0..<distances.count where 2 * k + 1 < entries.count {
+                let distance = distances[k]
                 let point = track.point(atArc: p.arc + distance)
                 let dx = point.x - state[0], dy = point.y - state[1]
                 entries[2 * k] = c * dx + s * dy

@@ -1,4 +1,8 @@
 import MallocInterposerSwift
+import ReinsConfig
+import ReinsPolicy
+import ReinsTasks
+import ReinsTestSupport
 import ReinsCore
 import ReinsRuntime
 import Synchronization
@@ -80,5 +84,68 @@ final class AllocationProbeTask: ControlTask {
         let loop = ControlLoop(configuration: LoopConfiguration(rateHz: 2000, realtime: .none), task: task)
         let allocations = LoopThreadAllocations.measure { _ = loop.run() }
         #expect(allocations >= 200)
+    }
+}
+
+/// The whole deploy tick — driver read over the pty, observation, policy with K = 8 probes,
+/// monitor, corrector, safety filter, driver write — on the simulated arm.
+@Suite(.serialized) struct DeployTickAllocationTests {
+    static func linearArmPolicy() throws -> PolicyNetwork {
+        // goal = 0.5·position + 0.5·target as a ReLU network: relu(x) − relu(−x) = x.
+        let n = 6, inputs = 18
+        var first = [Double](repeating: 0, count: 2 * inputs * inputs)
+        for i in 0..<inputs {
+            first[i * inputs + i] = 1
+            first[(inputs + i) * inputs + i] = -1
+        }
+        var second = [Double](repeating: 0, count: n * 2 * inputs)
+        for j in 0..<n {
+            for (column, weight) in [(j, 0.5), (12 + j, 0.5)] {
+                second[j * 2 * inputs + column] = weight
+                second[j * 2 * inputs + inputs + column] = -weight
+            }
+        }
+        return try PolicyNetwork(layers: [
+            DenseLayer(name: "net.0", inputs: inputs, outputs: 2 * inputs, weights: first, bias: [Double](repeating: 0, count: 2 * inputs)),
+            DenseLayer(name: "net.2", inputs: 2 * inputs, outputs: n, weights: second, bias: [Double](repeating: 0, count: n)),
+        ])
+    }
+
+    @Test func aDeployTickMakesNoHeapAllocation() throws {
+        var robot = try RobotDescription.load(path: packageRoot + "/Robots/sim-arm.yaml")
+        robot.safety.watchdogTimeout = 1
+        let session = try RobotSession(robot)
+        defer { session.close() }
+        try session.activate()
+        let network = try Self.linearArmPolicy()
+        let runner = PolicyRunner(network: network, settings: robot.monitor, innovationBounds: ObservationBuilder.innovationBounds(robot: robot))
+        let pipeline = ControlPipeline(session: session, source: .policy(runner), task: TaskFactory.make(for: robot), recorder: nil, seed: 1)
+        pipeline.tickLimit = 400
+        pipeline.warmUp()
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: 200, realtime: .none, maxConsecutiveOverruns: 1000,
+                                                                phaseNames: ControlPipeline.phaseNames), task: WatchedTask(pipeline))
+        let allocations = LoopThreadAllocations.measure { _ = loop.run() }
+        #expect(pipeline.fault == nil)
+        #expect(pipeline.totals.ticks == 400)
+        #expect(allocations == 0, "size \(LoopThreadAllocations.lastSize.load(ordering: .relaxed)) at tick \(LoopThreadAllocations.atTick.load(ordering: .relaxed))")
+    }
+}
+
+/// Watches the loop thread from its first tick on (allocation is allowed before it).
+final class WatchedTask: ControlTask {
+    let inner: ControlPipeline
+    init(_ inner: ControlPipeline) { self.inner = inner }
+    func loopWillStart() {
+        inner.loopWillStart()
+        LoopThreadAllocations.watchedThread.store(UInt(pthread_self()), ordering: .relaxed)
+    }
+    func tick(_ clock: inout TickClock) -> TickOutcome {
+        LoopThreadAllocations.currentTick.store(Int(clock.tick), ordering: .relaxed)
+        return inner.tick(&clock)
+    }
+    func loopDidStop(_ reason: LoopStopReason) {
+        // The safe stop may allocate: it is not part of a tick.
+        LoopThreadAllocations.watchedThread.store(0, ordering: .relaxed)
+        inner.loopDidStop(reason)
     }
 }
