@@ -88,8 +88,9 @@ final class AllocationProbeTask: ControlTask {
 }
 
 /// The whole deploy tick — driver read over the pty, observation, policy with K = 8 probes,
-/// monitor, corrector, safety filter, driver write — on the simulated arm.
-@Suite(.serialized) struct DeployTickAllocationTests {
+/// monitor, corrector, safety filter, driver write — on the simulated arm. In the same serialized
+/// suite as the loop's tests: they share the process-wide allocation hook.
+extension AllocationTests {
     static func linearArmPolicy() throws -> PolicyNetwork {
         // goal = 0.5·position + 0.5·target as a ReLU network: relu(x) − relu(−x) = x.
         let n = 6, inputs = 18
