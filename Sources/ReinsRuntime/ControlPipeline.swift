@@ -53,6 +53,10 @@ public struct PipelineTotals: Sendable {
     public var episodes: UInt32 = 0
     public var outcomes = [UInt32](repeating: 0, count: EpisodeOutcome.allCases.count)
     public var recordDrops: UInt64 = 0
+    /// Sum of the task's cost over ticks (see `RobotTask.cost`); mean = costSum / ticks.
+    public var costSum = 0.0
+
+    public var meanCost: Double { ticks > 0 ? costSum / Double(ticks) : .nan }
 }
 
 /// One control tick: read → observe → policy (or expert) → robustness monitor → correction →
@@ -75,6 +79,8 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
     public private(set) var safeStopped = false
     /// Called after the safe stop (on the loop thread), before the loop ends.
     public var afterSafeStop: (() -> Void)?
+    /// A bounded adversarial perturbation of what the policy sees (robustness experiments only).
+    public var attack: ObservationAttack?
 
     private let builder: ObservationBuilder
     private var random: SeededRandom
@@ -175,6 +181,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
 
         // 3. Observe and decide.
         observation.withUnsafeMutableBufferPointer { builder.build(state: state, into: $0) }
+        if let attack { observation.withUnsafeMutableBufferPointer { attack.perturb($0) } }
         var sample = TickSample()
         switch source {
         case .policy(let runner):
@@ -256,6 +263,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         }
 
         // 6. Judge the episode.
+        totals.costSum += task.cost(state: state)
         let elapsed = Double(clock.tick &- episodeStartTick + 1) * period
         var verdict = task.evaluate(state: state, elapsed: elapsed)
         var outcome: EpisodeOutcome?

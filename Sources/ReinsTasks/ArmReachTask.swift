@@ -42,6 +42,13 @@ public final class ArmReachTask: RobotTask, @unchecked Sendable {
         return worst
     }
 
+    /// Root-mean-square joint error to the target, rad.
+    public func cost(state: UnsafeBufferPointer<Double>) -> Double {
+        var sum = 0.0
+        for i in 0..<target.count { sum += (state[i] - target[i]) * (state[i] - target[i]) }
+        return (sum / Double(max(1, target.count))).squareRoot()
+    }
+
     public func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus {
         if worstError(state: state) <= tolerance {
             if withinSince == nil { withinSince = elapsed }

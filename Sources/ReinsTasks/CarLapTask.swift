@@ -61,6 +61,11 @@ public final class CarLapTask: RobotTask, @unchecked Sendable {
     /// Distance driven along the centre line this episode, m.
     public var lapProgress: Double { progress }
 
+    /// Distance from the centre line, m.
+    public func cost(state: UnsafeBufferPointer<Double>) -> Double {
+        abs(projection(state).lateralError)
+    }
+
     public func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus {
         let p = projection(state)
         var delta = p.arc - lastArc

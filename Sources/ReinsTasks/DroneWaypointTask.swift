@@ -46,6 +46,11 @@ public final class DroneWaypointTask: RobotTask, @unchecked Sendable {
         return (dn * dn + de * de + dd * dd).squareRoot()
     }
 
+    /// Distance to the waypoint, m.
+    public func cost(state: UnsafeBufferPointer<Double>) -> Double {
+        distance(state: state)
+    }
+
     public func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus {
         let horizontal = (state[0] * state[0] + state[1] * state[1]).squareRoot()
         let altitude = -state[2]

@@ -20,6 +20,9 @@ public protocol RobotTask: AnyObject {
     func write(_ feature: ObservationFeature, state: UnsafeBufferPointer<Double>, into entries: UnsafeMutableBufferPointer<Double>)
     /// Judges the episode `elapsed` seconds in.
     func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus
+    /// How far the robot is from doing the task well right now (task units, lower is better): the
+    /// closed-loop cost experiments average.
+    func cost(state: UnsafeBufferPointer<Double>) -> Double
     /// A one-line description of the current goal, for logs.
     var goalDescription: String { get }
 }

@@ -65,6 +65,9 @@ struct DeployCommand: ParsableCommand {
     @Flag(help: "Print only the summary.")
     var quiet = false
 
+    @Option(help: "Robustness experiments: perturb every measured observation by an adversarial offset of this L2 size each tick.")
+    var attack: Double?
+
     func validate() throws {
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive, e.g. --duration 10") }
         if let episodes, episodes <= 0 { throw ValidationError("--episodes must be positive") }
@@ -94,7 +97,7 @@ struct DeployCommand: ParsableCommand {
         }
         if robot.link != .sim && speed != 1 { throw ValidationError("--speed applies only to simulated robots (link: sim)") }
         let run = DeployRun(robot: robot, network: network, certificate: robustness, options: options, rate: rate, speed: speed,
-                            spin: spin, quiet: quiet, recordPath: record)
+                            spin: spin, quiet: quiet, recordPath: record, attack: attack)
         let controlRate = rate ?? robot.controlRateHz
         try run.execute(tickLimit: duration.map { UInt64(($0 * controlRate).rounded()) }, episodeLimit: episodes.map(UInt32.init))
     }
@@ -111,6 +114,7 @@ struct DeployRun {
     let spin: Double
     let quiet: Bool
     let recordPath: String?
+    let attack: Double?
 
     func execute(tickLimit: UInt64?, episodeLimit: UInt32?) throws {
         var simulatorOptions = try options.simulatorOptions()
@@ -142,6 +146,9 @@ struct DeployRun {
         let pipeline = ControlPipeline(session: session, source: .policy(runner), task: task, recorder: nil, seed: options.seed, rateHz: controlRate)
         pipeline.tickLimit = tickLimit
         pipeline.episodeLimit = episodeLimit
+        if let attack {
+            pipeline.attack = ObservationAttack(network: network, epsilon: attack, mask: ObservationBuilder.measuredEntries(robot: robot), seed: options.seed)
+        }
         pipeline.warmUp()
         // Simulated time runs `speed` times faster, and so does the loop: each tick is still one
         // control period of the robot's time.

@@ -81,6 +81,10 @@ struct RunSummary {
                      + "min confidence \(totals.minimumConfidence.isFinite ? fixed(totals.minimumConfidence, 3) : "-"), innovation faults \(totals.innovationFaults)")
         let outcomes = EpisodeOutcome.allCases.filter { totals.outcomes[Int($0.rawValue)] > 0 }.map { "\($0) \(totals.outcomes[Int($0.rawValue)])" }
         lines.append("episodes: " + (outcomes.isEmpty ? "none finished" : outcomes.joined(separator: ", ")))
+        lines.append("task cost: mean \(fixed(totals.meanCost, 4)) (\(robot.kind == .arm ? "rms joint error, rad" : robot.kind == .car ? "distance from the centre line, m" : "distance to the waypoint, m"))")
+        if let attack = pipeline.attack {
+            lines.append("attack: ε \(attack.epsilon), largest action change \(fixed(attack.largestActionChange, 4))")
+        }
         lines.append("faults: " + (pipeline.fault.map { $0.message(device: pipeline.session.driver.deviceName, watchdogTimeout: robot.safety.watchdogTimeout) } ?? "none"))
         if totals.recordDrops > 0 { lines.append("recording: \(totals.recordDrops) ticks dropped (the writer fell behind)") }
         text = lines.joined(separator: "\n")
