@@ -223,7 +223,7 @@ struct PolicyCommand: ParsableCommand {
                 case .failure(let problem):
                     failures += 1
                     printError("\(source):\(lineNumber): \(problem.message)")
-                    print("{\"line\":\(lineNumber),\"error\":\"\(problem.message.replacingOccurrencesOfQuotes())\"}")
+                    print("{\"line\":\(lineNumber),\"error\":\"\(problem.message.jsonEscaped)\"}")
                     fflush(nil)
                     continue
                 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReinsCore
 import ReinsTransport
 
 struct PortsCommand: ParsableCommand {
@@ -38,34 +39,10 @@ struct PortsCommand: ParsableCommand {
     static func json(_ port: SerialPortInfo) -> String {
         func quoted(_ value: String?) -> String {
             guard let value else { return "null" }
-            return "\"" + value.replacingOccurrencesOfQuotes() + "\""
+            return "\"" + value.jsonEscaped + "\""
         }
         return "{\"path\":\(quoted(port.path)),\"transport\":\(quoted(port.transport)),\"usb_id\":\(quoted(port.usbID)),"
             + "\"manufacturer\":\(quoted(port.manufacturer)),\"product\":\(quoted(port.product)),\"serial_number\":\(quoted(port.serialNumber)),"
             + "\"description\":\(quoted(port.description))}"
-    }
-}
-
-extension String {
-    /// Escapes a string for a JSON string literal.
-    func replacingOccurrencesOfQuotes() -> String {
-        var out = ""
-        for scalar in unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
     }
 }

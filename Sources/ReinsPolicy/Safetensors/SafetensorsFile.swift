@@ -1,3 +1,5 @@
+import ReinsCore
+
 /// Element types a safetensors header can name (the format's full list, so an integer tensor is
 /// reported as "dtype I32" rather than as garbage).
 public enum TensorDType: String, CaseIterable, Sendable {
@@ -261,12 +263,12 @@ public struct SafetensorsFile: Sendable {
         var offset = 0
         var fields: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\"\(jsonEscaped($0))\":\"\(jsonEscaped(metadata[$0]!))\"" }
+            let pairs = metadata.keys.sorted().map { "\"\($0.jsonEscaped)\":\"\(metadata[$0]!.jsonEscaped)\"" }
             fields.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
         }
         for entry in entries {
             let size = entry.values.count * entry.dtype.byteCount
-            fields.append("\"\(jsonEscaped(entry.name))\":{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + size)]}")
+            fields.append("\"\(entry.name.jsonEscaped)\":{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + size)]}")
             offset += size
         }
         header += fields.joined(separator: ",") + "}"
@@ -282,27 +284,6 @@ public struct SafetensorsFile: Sendable {
                     withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) }
                 } else {
                     withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { out.append(contentsOf: $0) }
-                }
-            }
-        }
-        return out
-    }
-
-    static func jsonEscaped(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
                 }
             }
         }
