@@ -111,7 +111,7 @@ public final class DynamixelBusSimulator: ServoBusSimulator, @unchecked Sendable
         case .other: if level < 2 { return }
         }
         guard let bytes = try? status.encoded() else { return }
-        reply(bytes, at: time, returnDelay: Double(servo.table[9]) * 2e-6)
+        reply(bytes, at: time, delay: Double(servo.table[9]) * 2e-6)
     }
 
     private enum ReplyKind { case ping, read, other }
@@ -204,7 +204,7 @@ public final class DynamixelBusSimulator: ServoBusSimulator, @unchecked Sendable
             // A missing device leaves the whole reply incomplete, as on a real bus.
             guard statuses.count == ids.count, let first = servo(id: ids[0], idAddress: 7),
                   let bytes = try? DynamixelFastReply.encoded(statuses) else { return }
-            reply(bytes, at: time, returnDelay: Double(first.table[9]) * 2e-6)
+            reply(bytes, at: time, delay: Double(first.table[9]) * 2e-6)
         case .bulkRead(let entries):
             for entry in entries {
                 guard let servo = servo(id: entry.id, idAddress: 7) else { continue }
@@ -224,7 +224,7 @@ public final class DynamixelBusSimulator: ServoBusSimulator, @unchecked Sendable
             }
             guard statuses.count == entries.count, let first = servo(id: entries[0].id, idAddress: 7),
                   let bytes = try? DynamixelFastReply.encoded(statuses) else { return }
-            reply(bytes, at: time, returnDelay: Double(first.table[9]) * 2e-6)
+            reply(bytes, at: time, delay: Double(first.table[9]) * 2e-6)
         }
     }
 }

@@ -90,7 +90,7 @@ public final class FeetechBusSimulator: ServoBusSimulator, @unchecked Sendable {
         guard always || servo.table[8] != 0 else { return }
         let status = FeetechStatus(id: servo.table[5], error: FeetechStatusError(rawValue: servo.table[65]), data: data)
         guard let bytes = try? status.encoded() else { return }
-        reply(bytes, at: time, returnDelay: Double(servo.table[7]) * 2e-6)
+        reply(bytes, at: time, delay: Double(servo.table[7]) * 2e-6)
     }
 
     private func write(_ servo: SimulatedServo, _ address: Int, _ data: [UInt8]) {

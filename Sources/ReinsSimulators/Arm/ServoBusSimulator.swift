@@ -33,54 +33,19 @@ final class SimulatedServo {
 
 /// What the Dynamixel and Feetech bus simulators share: a pty the driver opens, servos bound to
 /// the simulated arm's joints, replies passed through the fault injector, and the link cut.
-public class ServoBusSimulator: SimulatorFrontEnd, @unchecked Sendable {
+public class ServoBusSimulator: ByteLinkSimulator, @unchecked Sendable {
     public let arm: SimulatedArm
-    public let pty: PseudoTerminal
     let servos: [SimulatedServo]
-    let output: DelayedOutput
-    var faults: FaultInjector
-    private var cut = false
-    private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
     let ticksPerRevolution = 4096.0
     /// Sensor noise and bias are drawn once per step, so every read in a step sees the same value.
     var measuredPositions: [Double]
 
     init(arm: SimulatedArm, ids: [Int], tableSize: Int, linkPath: String?, faults: FaultInjector) throws(LinkOpenError) {
         self.arm = arm
-        pty = try PseudoTerminal(linkPath: linkPath)
         servos = ids.enumerated().map { SimulatedServo(tableSize: tableSize, joint: $0.offset) }
-        self.faults = faults
-        output = DelayedOutput(faults: faults)
         measuredPositions = arm.joints.map(\.position)
+        try super.init(link: nil, linkPath: linkPath, faults: faults)
         if let stuck = faults.spec.stuckComponent, stuck < arm.joints.count { arm.joints[stuck].stuck = true }
-    }
-
-    deinit { readBuffer.deallocate() }
-
-    public var connectionDescription: String {
-        "pty \(pty.clientPath)" + (pty.linkPath != nil ? " (-> \(pty.slavePath))" : "")
-    }
-
-    /// The path a driver or vendor tool opens.
-    public var devicePath: String { pty.clientPath }
-
-    public func serviceInput(until deadline: UInt64, simulatedTime: Double) {
-        guard !cut else {
-            MonotonicClock.sleep(untilNanoseconds: deadline)
-            return
-        }
-        do {
-            let n = try pty.master.read(into: readBuffer, deadline: deadline)
-            if n > 0 { received(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]), at: simulatedTime) }
-        } catch {
-            // No client has the pty open yet (or it just closed): wait for the next one.
-            MonotonicClock.sleep(untilNanoseconds: min(deadline, MonotonicClock.nowNanoseconds() + 1_000_000))
-        }
-    }
-
-    /// Feeds received bytes to the protocol decoder and answers complete packets.
-    func received(_ bytes: UnsafeRawBufferPointer, at time: Double) {
-        preconditionFailure("subclass")
     }
 
     /// A simulated operator moves joints whose torque is off through their range, as a person does
@@ -88,7 +53,7 @@ public class ServoBusSimulator: SimulatorFrontEnd, @unchecked Sendable {
     public var backdrive = false
     private var backdriveStart: [(time: Double, position: Double)?] = []
 
-    public func step(_ dt: Double, simulatedTime: Double) {
+    public override func step(_ dt: Double, simulatedTime: Double) {
         applyGoals()
         arm.step(dt)
         if backdrive {
@@ -122,23 +87,6 @@ public class ServoBusSimulator: SimulatorFrontEnd, @unchecked Sendable {
 
     /// Copies the joint's state into the servo's present-value registers.
     func refresh(_ servo: SimulatedServo, dt: Double, time: Double) {}
-
-    public func flushOutput(simulatedTime: Double) {
-        guard !cut else { return }
-        output.release(upTo: simulatedTime) { bytes in
-            try? pty.master.write(bytes, deadline: MonotonicClock.nowNanoseconds() + 50_000_000)
-        }
-    }
-
-    /// Queues a reply after the servo's return delay.
-    func reply(_ bytes: [UInt8], at time: Double, returnDelay: Double) {
-        output.enqueue(bytes, at: time + returnDelay)
-    }
-
-    public func disconnect() {
-        cut = true
-        pty.close()
-    }
 
     func servo(id: UInt8, idAddress: Int) -> SimulatedServo? {
         servos.first { $0.table[idAddress] == id }

@@ -6,48 +6,23 @@ import ReinsTransport
 /// A VESC motor controller on a pty, driving the simulated car: SET_DUTY, SET_CURRENT,
 /// SET_CURRENT_BRAKE, SET_RPM, SET_SERVO_POS, ALIVE, GET_VALUES (with the fields a 4S car reports)
 /// and FW_VERSION; the firmware timeout releases the motor 1 s after the last command.
-public final class VESCSimulator: SimulatorFrontEnd, @unchecked Sendable {
+public final class VESCSimulator: ByteLinkSimulator, @unchecked Sendable {
     public let car: SimulatedCar
-    public let pty: PseudoTerminal
     private let decoder = VESCFrameDecoder()
-    private let output: DelayedOutput
-    private var faults: FaultInjector
-    private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
-    private var cut = false
     private var ampereHours = 0.0, wattHours = 0.0
     public let packVoltage = 16.4
 
     public init(car: SimulatedCar, linkPath: String? = nil, faults: FaultInjector) throws(LinkOpenError) {
         self.car = car
-        pty = try PseudoTerminal(linkPath: linkPath)
-        self.faults = faults
-        output = DelayedOutput(faults: faults)
+        try super.init(link: nil, linkPath: linkPath, faults: faults)
         car.motorFault = faults.spec.stuckComponent != nil
     }
 
-    deinit { readBuffer.deallocate() }
-
-    public var connectionDescription: String {
-        "pty \(pty.clientPath)" + (pty.linkPath != nil ? " (-> \(pty.slavePath))" : "")
-    }
-
-    public var devicePath: String { pty.clientPath }
-
-    public func serviceInput(until deadline: UInt64, simulatedTime: Double) {
-        guard !cut else {
-            MonotonicClock.sleep(untilNanoseconds: deadline)
-            return
-        }
-        do {
-            let n = try pty.master.read(into: readBuffer, deadline: deadline)
-            guard n > 0 else { return }
-            decoder.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
-            while let frame = decoder.next() {
-                guard let command = try? VESCCommand(payload: frame.payload) else { continue }
-                handle(command, at: simulatedTime)
-            }
-        } catch {
-            MonotonicClock.sleep(untilNanoseconds: min(deadline, MonotonicClock.nowNanoseconds() + 1_000_000))
+    override func received(_ bytes: UnsafeRawBufferPointer, at time: Double) {
+        decoder.feed(bytes)
+        while let frame = decoder.next() {
+            guard let command = try? VESCCommand(payload: frame.payload) else { continue }
+            handle(command, at: time)
         }
     }
 
@@ -96,28 +71,16 @@ public final class VESCSimulator: SimulatorFrontEnd, @unchecked Sendable {
         return v
     }
 
-    private func send(_ reply: VESCReply, at time: Double) {
-        guard let bytes = try? VESCFraming.frame(reply) else { return }
-        output.enqueue(bytes, at: time)
+    private func send(_ message: VESCReply, at time: Double) {
+        guard let bytes = try? VESCFraming.frame(message) else { return }
+        reply(bytes, at: time)
     }
 
-    public func step(_ dt: Double, simulatedTime: Double) {
+    public override func step(_ dt: Double, simulatedTime: Double) {
         car.step(dt, at: simulatedTime)
         let inputCurrent = abs(car.motorCurrent * car.duty)
         ampereHours += inputCurrent * dt / 3600
         wattHours += inputCurrent * packVoltage * dt / 3600
-    }
-
-    public func flushOutput(simulatedTime: Double) {
-        guard !cut else { return }
-        output.release(upTo: simulatedTime) { bytes in
-            try? pty.master.write(bytes, deadline: MonotonicClock.nowNanoseconds() + 50_000_000)
-        }
-    }
-
-    public func disconnect() {
-        cut = true
-        pty.close()
     }
 }
 

@@ -16,23 +16,16 @@ import Glibc
 /// OFFBOARD is accepted only after set-points have streamed at more than 2 Hz for more than 1 s;
 /// 1 s after they stop it falls back to hold, then lands. With a signing key it accepts only
 /// correctly signed frames and signs everything it sends.
-public final class PX4Simulator: SimulatorFrontEnd, @unchecked Sendable {
+public final class PX4Simulator: ByteLinkSimulator, @unchecked Sendable {
     public let drone: SimulatedDrone
-    public let link: any ByteLink
     public let systemID: UInt8 = 1
     public let componentID: UInt8 = 1
-    private let pty: PseudoTerminal?
     private let decoder: MAVLinkDecoder
     private let encoder: MAVLinkEncoder
     private let writer = ByteWriter(capacity: MAVLinkEncoder.maximumFrameLength)
-    private let output: DelayedOutput
-    private var faults: FaultInjector
-    private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
-    private var cut = false
     private var nextHeartbeat = 0.0, nextStatus = 0.0
     private var positionInterval: Double, attitudeInterval: Double
     private var nextPosition = 0.0, nextAttitude = 0.0
-    private let description: String
     /// Link statistics, including frames refused for bad or missing signatures.
     public var linkCounters: MAVLinkLinkCounters { decoder.linkCounters }
 
@@ -41,52 +34,26 @@ public final class PX4Simulator: SimulatorFrontEnd, @unchecked Sendable {
     public init(drone: SimulatedDrone, link: (any ByteLink)? = nil, linkPath: String? = nil, telemetryRateHz: Double = 50,
                 signingKey: MAVLinkSigningKey? = nil, faults: FaultInjector) throws(LinkOpenError) {
         self.drone = drone
-        if let link {
-            self.link = link
-            pty = nil
-            description = link.name
-        } else {
-            let pty = try PseudoTerminal(linkPath: linkPath)
-            self.pty = pty
-            self.link = pty.master
-            description = "pty \(pty.clientPath)" + (pty.linkPath != nil ? " (-> \(pty.slavePath))" : "")
-        }
         decoder = MAVLinkDecoder(signatureVerifier: signingKey.map { MAVLinkSignatureVerifier(key: $0) })
         var signing: MAVLinkSigningContext?
         if let signingKey { signing = try? MAVLinkSigningContext(key: signingKey, linkID: 0, timestamp: PX4Simulator.signingNow()) }
         encoder = MAVLinkEncoder(systemID: 1, componentID: 1, signing: signing)
-        self.faults = faults
-        output = DelayedOutput(faults: faults)
         positionInterval = 1 / telemetryRateHz
         attitudeInterval = 1 / telemetryRateHz
+        try super.init(link: link, linkPath: linkPath, faults: faults)
     }
 
-    deinit { readBuffer.deallocate() }
-
-    public var connectionDescription: String { "MAVLink 2 on \(description)" }
-
-    /// The pty path clients open (nil for a UDP link).
-    public var devicePath: String? { pty?.clientPath }
+    public override var connectionDescription: String { "MAVLink 2 on \(super.connectionDescription)" }
 
     static func signingNow() -> UInt64 {
         MAVLinkSigningTime.timestamp(unixMicroseconds: WallClock.nowNanoseconds() / 1000)
     }
 
-    public func serviceInput(until deadline: UInt64, simulatedTime: Double) {
-        guard !cut else {
-            MonotonicClock.sleep(untilNanoseconds: deadline)
-            return
-        }
-        do {
-            let n = try link.read(into: readBuffer, deadline: deadline)
-            guard n > 0 else { return }
-            decoder.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
-            while let frame = decoder.next() {
-                guard let message = MAVLinkCommonMessage(frame: frame) else { continue }
-                handle(message, from: frame.systemID, frame.componentID, at: simulatedTime)
-            }
-        } catch {
-            MonotonicClock.sleep(untilNanoseconds: min(deadline, MonotonicClock.nowNanoseconds() + 1_000_000))
+    override func received(_ bytes: UnsafeRawBufferPointer, at time: Double) {
+        decoder.feed(bytes)
+        while let frame = decoder.next() {
+            guard let message = MAVLinkCommonMessage(frame: frame) else { continue }
+            handle(message, from: frame.systemID, frame.componentID, at: time)
         }
     }
 
@@ -187,15 +154,14 @@ public final class PX4Simulator: SimulatorFrontEnd, @unchecked Sendable {
         writer.reset()
         if encoder.signing != nil { encoder.signing?.advance(to: PX4Simulator.signingNow()) }
         guard (try? encoder.encode(message, into: writer)) != nil else { return }
-        output.enqueue(writer.array, at: time)
+        reply(writer.array, at: time)
     }
 
-    public func step(_ dt: Double, simulatedTime: Double) {
+    public override func step(_ dt: Double, simulatedTime: Double) {
         drone.step(dt, at: simulatedTime)
     }
 
-    public func flushOutput(simulatedTime time: Double) {
-        guard !cut else { return }
+    override func emitTelemetry(at time: Double) {
         let boot = UInt32(truncatingIfNeeded: Int(time * 1000))
         if time >= nextHeartbeat {
             nextHeartbeat = time + 1
@@ -223,14 +189,6 @@ public final class PX4Simulator: SimulatorFrontEnd, @unchecked Sendable {
             send(MAVLinkAttitude(timeBootMilliseconds: boot, roll: Float(b.roll), pitch: Float(b.pitch), yaw: Float(b.yaw),
                                  rollRate: 0, pitchRate: 0, yawRate: Float(b.yawRate)), at: time)
         }
-        output.release(upTo: time) { bytes in
-            try? link.write(bytes, deadline: MonotonicClock.nowNanoseconds() + 50_000_000)
-        }
-    }
-
-    public func disconnect() {
-        cut = true
-        if let pty { pty.close() } else { link.close() }
     }
 
     /// Roll, pitch, yaw (ZYX) of a unit quaternion.

@@ -88,7 +88,7 @@ public enum SimulatorFactory {
                 bus.backdrive = options.backdrive
                 let host = SimulatorHost(frontEnd: bus, speed: options.speed, disconnectAfter: options.faults.disconnectAfterSeconds)
                 host.start()
-                return RunningSimulator(host: host, driverLink: .pty(path: bus.devicePath), localization: nil,
+                return RunningSimulator(host: host, driverLink: .pty(path: bus.devicePath!), localization: nil,
                                         connectionLines: ["\(robot.driver.rawValue) bus: \(bus.connectionDescription)"], arm: arm)
             case .vesc:
                 let car = SimulatedCar(description: robot)
@@ -100,7 +100,7 @@ public enum SimulatorFactory {
                 let host = SimulatorHost(frontEnd: CompositeFrontEnd(primary: vesc, secondary: pose), speed: options.speed,
                                          disconnectAfter: options.faults.disconnectAfterSeconds)
                 host.start()
-                return RunningSimulator(host: host, driverLink: .pty(path: vesc.devicePath), localization: .zmq(endpoint: pose.endpoint),
+                return RunningSimulator(host: host, driverLink: .pty(path: vesc.devicePath!), localization: .zmq(endpoint: pose.endpoint),
                                         connectionLines: ["VESC: \(vesc.connectionDescription)", "pose stream: \(pose.connectionDescription)"], car: car)
             case .mavlink:
                 let drone = SimulatedDrone()
