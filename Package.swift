@@ -60,10 +60,12 @@ let package = Package(
         // Learned policies: safetensors loading, Float32 inference, Lipschitz certification,
         // the per-tick robustness monitor and the CARIL confidence-aware corrector.
         .target(name: "ReinsPolicy", dependencies: ["ReinsCore", "ReinsConfig", "CKernels"]),
+        // The run record: an MCAP writer fed from the loop through a lock-free ring, its reader and repair.
+        .target(name: "ReinsRecording", dependencies: ["ReinsCore", "ReinsConfig", "ReinsDrivers"]),
         .executableTarget(
             name: "reins",
             dependencies: [
-                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsDrivers", "ReinsPolicy",
+                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsDrivers", "ReinsPolicy", "ReinsRecording",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -90,6 +92,15 @@ let package = Package(
                 // eval tests run.
                 "ReinsPolicy", "ReinsTestSupport", "reins",
                 // Counts heap allocations on the calling thread (see ReinsRuntimeTests).
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ]),
+        .testTarget(
+            name: "ReinsRecordingTests",
+            dependencies: [
+                // `reins` is here so `swift test --filter ReinsRecordingTests` builds the binary the
+                // crash, repair and inspect tests run.
+                "ReinsRecording", "ReinsTestSupport", "reins",
+                // Counts heap allocations on the producing thread (see ReinsRuntimeTests).
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),
         .testTarget(name: "ReinsCLITests", dependencies: ["reins", "ReinsTestSupport"]),
