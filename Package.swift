@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "ReinsRuntime",
             dependencies: [
-                "ReinsCore", "ReinsConfig", "CPlatform", "ReinsDrivers", "ReinsSimulators", "ReinsSafety", "ReinsTasks", "ReinsPolicy",
+                "ReinsCore", "ReinsConfig", "CPlatform", "ReinsDrivers", "ReinsSimulators", "ReinsSafety", "ReinsTasks", "ReinsPolicy", "ReinsRecording",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
         // Dense-layer kernels for policy inference: AVX2+FMA chosen at run time, portable C otherwise.
@@ -62,10 +62,12 @@ let package = Package(
         // Learned policies: safetensors loading, Float32 inference, Lipschitz certification,
         // the per-tick robustness monitor and the CARIL confidence-aware corrector.
         .target(name: "ReinsPolicy", dependencies: ["ReinsCore", "ReinsConfig", "CKernels"]),
+        // The run record: an MCAP writer fed from the loop through a lock-free ring, its reader and repair.
+        .target(name: "ReinsRecording", dependencies: ["ReinsCore", "ReinsConfig", "ReinsDrivers"]),
         .executableTarget(
             name: "reins",
             dependencies: [
-                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsDrivers", "ReinsPolicy", "ReinsTasks", "ReinsSafety",
+                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsDrivers", "ReinsPolicy", "ReinsTasks", "ReinsSafety", "ReinsRecording",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -93,6 +95,15 @@ let package = Package(
                 // eval tests run.
                 "ReinsPolicy", "ReinsTestSupport", "reins",
                 // Counts heap allocations on the calling thread (see ReinsRuntimeTests).
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ]),
+        .testTarget(
+            name: "ReinsRecordingTests",
+            dependencies: [
+                // `reins` is here so `swift test --filter ReinsRecordingTests` builds the binary the
+                // crash, repair and inspect tests run.
+                "ReinsRecording", "ReinsTestSupport", "reins",
+                // Counts heap allocations on the producing thread (see ReinsRuntimeTests).
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),
         .testTarget(name: "ReinsCLITests", dependencies: ["reins", "ReinsTestSupport"]),

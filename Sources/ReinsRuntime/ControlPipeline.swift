@@ -2,15 +2,9 @@ import ReinsConfig
 import ReinsCore
 import ReinsDrivers
 import ReinsPolicy
+import ReinsRecording
 import ReinsSafety
 import ReinsTasks
-
-/// Where the recorder plugs into the loop (all calls on the loop thread, allocation-free).
-public protocol TickRecorder: AnyObject {
-    @discardableResult func record(_ sample: TickSample) -> Bool
-    func episodeStarted(episode: UInt32, at time: UInt64)
-    func episodeEnded(episode: UInt32, outcome: EpisodeOutcome, at time: UInt64)
-}
 
 /// What produces actions: a learned policy with its monitor and corrector, or a scripted expert
 /// (demonstrations), optionally with DART-style noise on the executed action.
@@ -67,7 +61,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
     public let task: any RobotTask
     public let source: ActionSource
     public let safety: SafetyFilter
-    public let recorder: (any TickRecorder)?
+    public let recorder: Recorder?
     public let status: SPSCRing<StatusSnapshot>
     /// Stop after this many ticks (nil: run until stopped).
     public var tickLimit: UInt64?
@@ -99,7 +93,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
     private var snapshot = StatusSnapshot()
 
     /// - Parameter rateHz: the loop's rate in control (simulated) time; default the robot's.
-    public init(session: RobotSession, source: ActionSource, task: any RobotTask, recorder: (any TickRecorder)?, seed: UInt64,
+    public init(session: RobotSession, source: ActionSource, task: any RobotTask, recorder: Recorder?, seed: UInt64,
                 rateHz: Double? = nil) {
         self.session = session
         self.source = source
@@ -176,7 +170,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             task.reset(state: state, random: &random)
             episodeStartTick = clock.tick
             needsReset = false
-            recorder?.episodeStarted(episode: episode, at: now)
+            _ = recorder?.episodeStarted(episode: episode, at: now)
         }
 
         // 3. Observe and decide.
@@ -213,7 +207,10 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             sample.takeoverRequested = report.takeoverRequested
             totals.rules[Int(rule)] &+= 1
             totals.responses[Int(report.response.rawValue)] &+= 1
-            if report.takeoverRequested { totals.takeoverRequests &+= 1 }
+            if report.takeoverRequested {
+                totals.takeoverRequests &+= 1
+                _ = recorder?.event(.takeoverRequest, code: Int64(rule), value: monitor.sensitivity, at: now)
+            }
             if monitor.sensitivity.isFinite { totals.maximumSensitivity = max(totals.maximumSensitivity, monitor.sensitivity) }
             if confidence.isFinite { totals.minimumConfidence = min(totals.minimumConfidence, confidence) }
             sample.source = .policy
@@ -272,7 +269,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             let result = outcome ?? (verdict == .success ? .success : .failure)
             totals.outcomes[Int(result.rawValue)] &+= 1
             totals.episodes &+= 1
-            recorder?.episodeEnded(episode: episode, outcome: result, at: now)
+            _ = recorder?.episodeEnded(episode: episode, outcome: result, at: now)
             episode &+= 1
             needsReset = true
         }
@@ -299,16 +296,19 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
 
     public func loopDidStop(_ reason: LoopStopReason) {
         if case .overrunLimit(let count) = reason { fault = .overruns(count: count) }
+        let now = MonotonicClock.nowNanoseconds()
+        if let fault { _ = recorder?.event(.fault, code: fault.code, at: now) }
         if !needsReset {
             // The episode in progress did not finish: it was aborted.
             let result: EpisodeOutcome = .aborted
             totals.outcomes[Int(result.rawValue)] &+= 1
-            recorder?.episodeEnded(episode: episode, outcome: result, at: MonotonicClock.nowNanoseconds())
+            _ = recorder?.episodeEnded(episode: episode, outcome: result, at: now)
         }
         stopReason = reason
         let why = fault.map { $0.message(device: session.driver.deviceName, watchdogTimeout: session.robot.safety.watchdogTimeout) } ?? "\(reason)"
         session.driver.safeStop(reason: why)
         safeStopped = true
+        _ = recorder?.event(.safeStop, code: fault?.code ?? 0, at: MonotonicClock.nowNanoseconds())
         afterSafeStop?()
     }
 

@@ -80,6 +80,24 @@ public enum RunFault: Sendable, Equatable {
     case writeFailed
     case overruns(count: Int)
 
+    /// A number for the recording's `/reins/event` code: 1 disconnected, 2 no response,
+    /// 3 hardware error, 4 mode lost, 5 write failed, 10 watchdog, 11 write failed, 12 overruns.
+    public var code: Int64 {
+        switch self {
+        case .driver(let fault):
+            switch fault {
+            case .disconnected: return 1
+            case .noResponse: return 2
+            case .hardwareError: return 3
+            case .modeLost: return 4
+            case .writeFailed: return 5
+            }
+        case .watchdog: return 10
+        case .writeFailed: return 11
+        case .overruns: return 12
+        }
+    }
+
     public func message(device: String, watchdogTimeout: Double) -> String {
         switch self {
         case .driver(let fault): return "\(device): \(fault)"

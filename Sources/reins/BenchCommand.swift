@@ -5,7 +5,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the runtime on this machine.",
-        subcommands: [BenchLoopCommand.self, BenchPolicyCommand.self])
+        subcommands: [BenchLoopCommand.self, BenchPolicyCommand.self, BenchRecordCommand.self])
 }
 
 struct BenchLoopCommand: ParsableCommand {

@@ -3,6 +3,8 @@ import ReinsConfig
 import ReinsCore
 import ReinsDrivers
 import ReinsPolicy
+import ReinsProtocols
+import ReinsRecording
 import ReinsRuntime
 import ReinsSimulators
 import ReinsTasks
@@ -96,25 +98,63 @@ struct DeployCommand: ParsableCommand {
             throw ExitCode(RunExit.refused)
         }
         if robot.link != .sim && speed != 1 { throw ValidationError("--speed applies only to simulated robots (link: sim)") }
-        let run = DeployRun(robot: robot, network: network, certificate: robustness, options: options, rate: rate, speed: speed,
-                            spin: spin, quiet: quiet, recordPath: record, attack: attack)
+        let run = PipelineRun(robot: robot, controller: .policy(network, robustness, attack: attack), options: options, rate: rate,
+                              speed: speed, spin: spin, quiet: quiet, recordPath: record)
         let controlRate = rate ?? robot.controlRateHz
         try run.execute(tickLimit: duration.map { UInt64(($0 * controlRate).rounded()) }, episodeLimit: episodes.map(UInt32.init))
     }
 }
 
-/// One deployment: session, pipeline, loop, live status and summary.
-struct DeployRun {
+/// Opens a recording for a policy run, with the policy's identity (weights hash, certificate).
+func openPolicyRecorder(_ path: String, robot: RobotDescription, network: PolicyNetwork, certificate: RobustnessCertificate?) throws -> Recorder {
+    var hash = ""
+    if let bytes = try? FileBytes.read(network.sourcePath) {
+        hash = SHA256.hash(bytes).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+    }
+    let yaml = String(network.sourcePath.dropLast(".safetensors".count)) + ".yaml"
+    let identity = PolicyIdentity(path: network.sourcePath, weightsSHA256: hash, certifiedLipschitzBound: certificate?.lipschitzBound,
+                                  actionTolerance: certificate?.actionTolerance, certified: certificate?.isCertified,
+                                  configPath: FileBytes.exists(yaml) ? yaml : nil)
+    return try openRecorder(path, robot: robot, policy: identity)
+}
+
+func openRecorder(_ path: String, robot: RobotDescription, policy: PolicyIdentity? = nil) throws -> Recorder {
+    do {
+        return try Recorder(path: path, robot: robot, policy: policy)
+    } catch {
+        printError("cannot record: \(error)")
+        throw ExitCode(RunExit.badInput)
+    }
+}
+
+/// Finishes a recording and says what it holds.
+func closeRecorder(_ recorder: Recorder) {
+    do {
+        let report = try recorder.close()
+        print("recording: \(recorder.path), \(report.ticks) ticks, \(report.episodeRecords / 2) episodes, \(report.fileBytes / 1024) KiB"
+              + (report.droppedRecords > 0 ? ", \(report.droppedRecords) records dropped" : ""))
+    } catch {
+        printError("recording \(recorder.path) did not close cleanly: \(error); `reins record repair` can complete it")
+    }
+}
+
+/// What drives a run: a policy (deploy) or a scripted expert (demonstrations).
+enum RunController {
+    case policy(PolicyNetwork, RobustnessCertificate, attack: Double?)
+    case expert(noise: Double)
+}
+
+/// One run on a robot: session, pipeline, loop, live status, summary and recording. `reins deploy`
+/// and `reins demos` differ only in the controller.
+struct PipelineRun {
     let robot: RobotDescription
-    let network: PolicyNetwork
-    let certificate: RobustnessCertificate
+    let controller: RunController
     let options: RobotOptions
     let rate: Double?
     let speed: Double
     let spin: Double
     let quiet: Bool
     let recordPath: String?
-    let attack: Double?
 
     func execute(tickLimit: UInt64?, episodeLimit: UInt32?) throws {
         var simulatorOptions = try options.simulatorOptions()
@@ -129,7 +169,12 @@ struct DeployRun {
         defer { session.close() }
         if !quiet {
             print("robot: \(robot.summary)")
-            print("policy: \(network.sourcePath), \(network.layers.map { "\($0.inputs)" }.joined(separator: "→"))→\(network.actionCount) \(network.activation), \(certificate.summary)")
+            switch controller {
+            case .policy(let network, let certificate, _):
+                print("policy: \(network.sourcePath), \(network.layers.map { "\($0.inputs)" }.joined(separator: "→"))→\(network.actionCount) \(network.activation), \(certificate.summary)")
+            case .expert(let noise):
+                print("expert: scripted \(robot.kind.rawValue) expert" + (noise > 0 ? ", DART noise σ \(noise) on the executed action" : ""))
+            }
             if let simulator = session.simulator { print("simulator: " + simulator.connectionLines.joined(separator: "; ")) }
         }
         do {
@@ -140,15 +185,26 @@ struct DeployRun {
             throw ExitCode(RunExit.unavailable)
         }
         let controlRate = rate ?? robot.controlRateHz
-        let runner = PolicyRunner(network: network, settings: robot.monitor,
-                                  innovationBounds: ObservationBuilder.innovationBounds(robot: robot, rateHz: controlRate))
         let task = TaskFactory.make(for: robot)
-        let pipeline = ControlPipeline(session: session, source: .policy(runner), task: task, recorder: nil, seed: options.seed, rateHz: controlRate)
+        let source: ActionSource
+        let recorder: Recorder?
+        var attack: ObservationAttack?
+        switch controller {
+        case .policy(let network, let certificate, let epsilon):
+            source = .policy(PolicyRunner(network: network, settings: robot.monitor,
+                                          innovationBounds: ObservationBuilder.innovationBounds(robot: robot, rateHz: controlRate)))
+            recorder = try recordPath.map { try openPolicyRecorder($0, robot: robot, network: network, certificate: certificate) }
+            if let epsilon {
+                attack = ObservationAttack(network: network, epsilon: epsilon, mask: ObservationBuilder.measuredEntries(robot: robot), seed: options.seed)
+            }
+        case .expert(let noise):
+            source = .expert(ExpertFactory.make(for: robot, task: task), noise: noise)
+            recorder = try recordPath.map { try openRecorder($0, robot: robot) }
+        }
+        let pipeline = ControlPipeline(session: session, source: source, task: task, recorder: recorder, seed: options.seed, rateHz: controlRate)
         pipeline.tickLimit = tickLimit
         pipeline.episodeLimit = episodeLimit
-        if let attack {
-            pipeline.attack = ObservationAttack(network: network, epsilon: attack, mask: ObservationBuilder.measuredEntries(robot: robot), seed: options.seed)
-        }
+        pipeline.attack = attack
         pipeline.warmUp()
         // Simulated time runs `speed` times faster, and so does the loop: each tick is still one
         // control period of the robot's time.
@@ -171,6 +227,7 @@ struct DeployRun {
         status.finish()
         let summary = RunSummary(pipeline: pipeline, statistics: loop.statistics.snapshot(), reason: reason, robot: robot)
         print(summary.text)
+        if let recorder { closeRecorder(recorder) }
         if pipeline.fault != nil { throw ExitCode(RunExit.faulted) }
     }
 }
