@@ -60,6 +60,9 @@ let package = Package(
         // Learned policies: safetensors loading, Float32 inference, Lipschitz certification,
         // the per-tick robustness monitor and the CARIL confidence-aware corrector.
         .target(name: "ReinsPolicy", dependencies: ["ReinsCore", "ReinsConfig", "CKernels"]),
+        // Behaviour cloning: RaC data composition, Lipschitz-constrained MLP fitting with an
+        // optional CARIL head, policy files the loader certifies.
+        .target(name: "ReinsLearning", dependencies: ["ReinsCore", "ReinsConfig", "ReinsPolicy", "CKernels"]),
         .executableTarget(
             name: "reins",
             dependencies: [
@@ -93,5 +96,6 @@ let package = Package(
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),
         .testTarget(name: "ReinsCLITests", dependencies: ["reins", "ReinsTestSupport"]),
+        .testTarget(name: "ReinsLearningTests", dependencies: ["ReinsLearning", "ReinsPolicy", "ReinsTestSupport"]),
     ]
 )

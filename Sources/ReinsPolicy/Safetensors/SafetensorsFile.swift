@@ -288,7 +288,8 @@ public struct SafetensorsFile: Sendable {
         return out
     }
 
-    static func jsonEscaped(_ text: String) -> String {
+    /// `text` with JSON string escapes (quotes, backslashes, control characters), without the quotes.
+    public static func jsonEscaped(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
