@@ -64,10 +64,13 @@ let package = Package(
         .target(name: "ReinsPolicy", dependencies: ["ReinsCore", "ReinsConfig", "CKernels"]),
         // The run record: an MCAP writer fed from the loop through a lock-free ring, its reader and repair.
         .target(name: "ReinsRecording", dependencies: ["ReinsCore", "ReinsConfig", "ReinsDrivers"]),
+        // Behaviour cloning: RaC data composition, Lipschitz-constrained MLP fitting with an
+        // optional CARIL head, policy files the loader certifies.
+        .target(name: "ReinsLearning", dependencies: ["ReinsCore", "ReinsConfig", "ReinsPolicy", "CKernels"]),
         .executableTarget(
             name: "reins",
             dependencies: [
-                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsDrivers", "ReinsPolicy", "ReinsTasks", "ReinsSafety", "ReinsRecording",
+                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsDrivers", "ReinsPolicy", "ReinsTasks", "ReinsSafety", "ReinsRecording", "ReinsLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -107,5 +110,6 @@ let package = Package(
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),
         .testTarget(name: "ReinsCLITests", dependencies: ["reins", "ReinsTestSupport"]),
+        .testTarget(name: "ReinsLearningTests", dependencies: ["ReinsLearning", "ReinsPolicy", "ReinsTestSupport"]),
     ]
 )

@@ -173,7 +173,13 @@ import Testing
         #expect(fromMetadata.activation == .elu(alpha: 0.5))
         #expect(fromMetadata.configSource == "__metadata__[\"reins\"]")
         #expect(loadError(withMetadata, config: "activation: relu\n")
-                == "p.safetensors: both p.yaml and __metadata__[\"reins\"] configure the policy; keep one of them")
+                == "p.safetensors: both p.yaml and __metadata__[\"reins\"] configure the policy and they disagree on observation.mean (p.yaml vs p.safetensors: __metadata__[\"reins\"] byte 23); keep one of them")
+        // The same config in both places (what `reins fit` writes) is not ambiguous.
+        let agreeing = try PolicyNetwork.load(bytes: withMetadata, path: "p.safetensors",
+                                              configYAML: "observation: {mean: [1, 2, 3], std: [0.5, 0.5, 2]}\nactivation: elu\nalpha: 0.5\n",
+                                              configPath: "p.yaml")
+        #expect(agreeing.activation == .elu(alpha: 0.5))
+        #expect(agreeing.configSource == "p.yaml")
     }
 
     @Test func configErrorsNameTheLineAndKey() {

@@ -38,4 +38,6 @@ int reins_kernel_level(void);
 /// Returns the level now in use. For tests that compare the two paths.
 int reins_select_kernel_level(int requested);
 
+#include "training.h"
+
 #endif

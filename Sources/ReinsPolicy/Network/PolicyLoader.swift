@@ -49,8 +49,14 @@ extension PolicyNetwork {
         var config = PolicyConfig()
         let yamlPath = configPath ?? companionConfigPath(for: path)
         switch (configYAML, file.metadata["reins"]) {
-        case (.some, .some):
-            throw PolicyLoadError("\(path): both \(yamlPath) and __metadata__[\"reins\"] configure the policy; keep one of them")
+        case (let yaml?, let json?):
+            // `reins fit` writes both (the file stays self-contained, the YAML stays readable); a
+            // pair that disagrees is ambiguous, so refuse it and name the key.
+            config = try PolicyConfig.parse(yaml: yaml, file: yamlPath)
+            let embedded = try PolicyConfig.parse(metadataJSON: json, file: path)
+            if let key = config.firstDifference(from: embedded) {
+                throw PolicyLoadError("\(path): both \(yamlPath) and __metadata__[\"reins\"] configure the policy and they disagree on \(key) (\(config.location(key)) vs \(embedded.location(key))); keep one of them")
+            }
         case (let yaml?, nil):
             config = try PolicyConfig.parse(yaml: yaml, file: yamlPath)
         case (nil, let json?):
