@@ -192,7 +192,9 @@ public enum ObservationFeature: String, CaseIterable, Sendable {
         case (.jointPosition, .arm(let joints)): return joints.map { "\($0.name).pos" }
         case (.jointVelocity, .arm(let joints)): return joints.map { "\($0.name).vel" }
         case (.jointEffort, .arm(let joints)): return joints.map { "\($0.name).effort" }
-        case (.target, .arm(let joints)): return joints.map { "\($0.name).target" }
+        // Targets are relative to where the robot is (target minus measured position): an offset
+        // generalises across goals far better than an absolute goal a policy must subtract itself.
+        case (.target, .arm(let joints)): return joints.map { "\($0.name).to_target" }
         case (.target, .drone): return ["target.north", "target.east", "target.down"]
         case (.pose, _): return ["pose.x", "pose.y", "pose.yaw"]
         case (.speed, _): return ["speed"]

@@ -60,16 +60,6 @@ public final class ObservationBuilder: @unchecked Sendable {
         }
     }
 
-    /// Which observation entries are measurements (and so open to sensor noise or attack): all but
-    /// an arm's target, which is a commanded goal. A drone's target is relative to its measured
-    /// position and the car's track features come from its measured pose, so they count.
-    public static func measuredEntries(robot: RobotDescription) -> [Bool] {
-        robot.observation.flatMap { feature -> [Bool] in
-            let count = feature.entryNames(body: robot.body).count
-            return [Bool](repeating: !(feature == .target && robot.kind == .arm), count: count)
-        }
-    }
-
     /// How much each observation entry can change in one tick given the robot's limits (plus the
     /// sensor-noise bound): what the robustness monitor's innovation check allows. Task features
     /// jump at episode boundaries and are unbounded.

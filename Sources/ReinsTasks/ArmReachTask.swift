@@ -2,8 +2,8 @@ import ReinsConfig
 import ReinsCore
 
 /// Reach: move every joint to a target configuration sampled inside the joints' limits, and hold
-/// it. The target is the `target` observation (one entry per joint). Success: every joint within
-/// `tolerance` of its target for `holdSeconds`.
+/// it. The `target` observation is the offset from each joint's measured position to its target.
+/// Success: every joint within `tolerance` of its target for `holdSeconds`.
 public final class ArmReachTask: RobotTask, @unchecked Sendable {
     public let joints: [JointSpec]
     public private(set) var target: [Double]
@@ -32,7 +32,7 @@ public final class ArmReachTask: RobotTask, @unchecked Sendable {
 
     public func write(_ feature: ObservationFeature, state: UnsafeBufferPointer<Double>, into entries: UnsafeMutableBufferPointer<Double>) {
         guard feature == .target else { return }
-        for i in 0..<min(entries.count, target.count) { entries[i] = target[i] }
+        for i in 0..<min(entries.count, target.count) { entries[i] = target[i] - state[i] }
     }
 
     /// Largest joint error now (state holds positions first).

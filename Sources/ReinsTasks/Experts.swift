@@ -26,13 +26,15 @@ public enum ExpertFactory {
 }
 
 /// Joint-space PD to the target: the goal leads the present position by a gain times the error,
-/// damped by the joint velocity and capped so the joint moves at most 80% of its velocity limit.
+/// damped by the joint velocity, and is capped a few ticks of motion ahead. The servo's own
+/// position loop does the rest. With gain 1 the goal is the target itself once within the cap, so
+/// an imitation error shifts where the arm settles by that error and no more.
 public final class ArmReachExpert: Expert, @unchecked Sendable {
     let joints: [JointSpec]
     let task: ArmReachTask
     let period: Double
-    public var gain = 0.5
-    public var damping = 0.02
+    public var gain = 1.0
+    public var damping = 0.0
 
     init(joints: [JointSpec], task: ArmReachTask, controlRateHz: Double) {
         self.joints = joints

@@ -195,7 +195,7 @@ struct PipelineRun {
                                           innovationBounds: ObservationBuilder.innovationBounds(robot: robot, rateHz: controlRate)))
             recorder = try recordPath.map { try openPolicyRecorder($0, robot: robot, network: network, certificate: certificate) }
             if let epsilon {
-                attack = ObservationAttack(network: network, epsilon: epsilon, mask: ObservationBuilder.measuredEntries(robot: robot), seed: options.seed)
+                attack = ObservationAttack(network: network, epsilon: epsilon, seed: options.seed)
             }
         case .expert(let noise):
             source = .expert(ExpertFactory.make(for: robot, task: task), noise: noise)

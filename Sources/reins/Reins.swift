@@ -11,7 +11,7 @@ struct Reins: ParsableCommand {
             state, runs the policy, watches it, filters the action and sends it to the hardware.
             Start with `reins check Robots/*.yaml` to validate robot descriptions.
             """,
-        subcommands: [CheckCommand.self, BenchCommand.self, PortsCommand.self, KeysCommand.self, SimCommand.self, ReplayCommand.self, CalibrateCommand.self, PolicyCommand.self, DeployCommand.self, DemosCommand.self, FitCommand.self, RecordCommand.self])
+        subcommands: [CheckCommand.self, BenchCommand.self, PortsCommand.self, KeysCommand.self, SimCommand.self, ReplayCommand.self, CalibrateCommand.self, PolicyCommand.self, DeployCommand.self, DemosCommand.self, FitCommand.self, TradeoffCommand.self, RecordCommand.self])
 
     static func main() {
         reins_line_buffer_stdout()

@@ -3,18 +3,18 @@
 usage: make_policy.py KIND OUT.safetensors
 
 KIND:
-  linear    goal = 0.5 * position + 0.5 * target (a reach controller, exactly representable)
+  linear    goal = position + 0.5 * (offset to the target) (a reach controller, exactly representable)
   nan       every output is NaN (inf - inf inside the network)
   reckless  every goal is 5 rad, far beyond the joint limits
   steep     a linear policy with gain 500 (its Lipschitz certificate fails)
-The observation is the sim arm's: 6 positions, 6 velocities, 6 targets; 6 goals out.
+The observation is the sim arm's: 6 positions and 6 offsets to the target; 6 goals out.
 """
 import sys
 
 import numpy as np
 from safetensors.numpy import save_file
 
-N, OBS = 6, 18
+N, OBS = 6, 12
 
 
 def linear(a):
@@ -30,7 +30,7 @@ def main():
     if kind in ("linear", "steep"):
         a = np.zeros((N, OBS), np.float32)
         for i in range(N):
-            a[i, i], a[i, 12 + i] = 0.5, 0.5
+            a[i, i], a[i, 6 + i] = 1.0, 0.5
         if kind == "steep":
             a *= 500
         tensors = linear(a)

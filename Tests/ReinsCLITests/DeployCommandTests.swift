@@ -10,13 +10,9 @@ func makeArmPolicy(_ kind: String, in folder: TemporaryDirectory) throws -> Stri
     return path
 }
 
-/// The sim arm with a generous watchdog: these tests check behaviour, not the timing of a machine
-/// shared with other test processes.
+/// The sim arm with a generous watchdog (see `relaxedDescription`).
 func relaxedSimArm(in folder: TemporaryDirectory) throws -> String {
-    let text = try String(contentsOfFile: packageRoot + "/Robots/sim-arm.yaml", encoding: .utf8)
-        .replacingOccurrences(of: "calibration: ../Calibration/sim-arm.yaml", with: "calibration: \(packageRoot)/Calibration/sim-arm.yaml")
-        .replacingOccurrences(of: "watchdog_timeout_ms: 50", with: "watchdog_timeout_ms: 400")
-    return folder.write("sim-arm.yaml", text)
+    try relaxedDescription("sim-arm", in: folder).path
 }
 
 func deploy(_ arguments: [String]) -> ProcessResult {
@@ -77,6 +73,6 @@ func deploy(_ arguments: [String]) -> ProcessResult {
         let folder = TemporaryDirectory()
         let result = deploy(["--robot", "Robots/sim-car.yaml", "--policy", try makeArmPolicy("linear", in: folder), "--duration", "1"])
         #expect(result.status == 3)
-        #expect(result.standardError.contains("observation: the policy has 18 entries but sim-car has 10"))
+        #expect(result.standardError.contains("observation: the policy has 12 entries but sim-car has 10"))
     }
 }

@@ -28,7 +28,7 @@ import Testing
     @Test func simulatedArmHasTheLayoutPoliciesExpect() throws {
         let robot = try RobotDescription.load(path: packageRoot + "/Robots/sim-arm.yaml")
         #expect(robot.observationNames.prefix(2) == ["shoulder_pan.pos", "shoulder_lift.pos"])
-        #expect(robot.observationNames.count == 18)
+        #expect(robot.observationNames.count == 12)
         #expect(robot.actionNames.count == 6)
         #expect(robot.safety.watchdogTimeout == 0.05)
         #expect(robot.monitor.sensitivityLimit == robot.monitor.actionTolerance / robot.monitor.sensorNoiseBound)

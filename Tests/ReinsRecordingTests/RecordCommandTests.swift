@@ -11,7 +11,7 @@ import Testing
         #expect(result.status == 0, "\(result.standardError)")
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("  file          complete,") })
-        #expect(lines.contains("  robot         sim-arm (arm, dynamixel, link sim, 100 Hz); 18 state, 18 observation, 6 action entries"))
+        #expect(lines.contains("  robot         sim-arm (arm, dynamixel, link sim, 100 Hz); 18 state, 12 observation, 6 action entries"))
         #expect(lines.contains { $0.hasPrefix("  policy        policies/reach.safetensors (sha256 abababababababab…), L 1.75, tolerance 0.1, NOT certified") })
         #expect(lines.contains("  duration      0.249 s, 250 ticks, achieved 1000.0 Hz"))
         #expect(lines.contains("  topics        /reins/episode 6, /reins/event 5, /reins/tick 250"))

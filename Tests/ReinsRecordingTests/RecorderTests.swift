@@ -31,7 +31,7 @@ import Glibc
             #expect(abs(t - (0.005 + Double(tick) * 0.001 + 1e-6)) < 1e-9)
             for (buffer, name) in ["state", "observation", "proposed", "corrected", "applied"].enumerated() {
                 let values = try #require(body[name] as? [Any], "\(name)")
-                #expect(values.count == [18, 18, 6, 6, 6][buffer])
+                #expect(values.count == [18, 12, 6, 6, 6][buffer])
                 for (index, value) in values.enumerated() {
                     let expected = SyntheticTicks.value(tick: tick, buffer: buffer, index: index)
                     if expected.isFinite {
@@ -129,7 +129,7 @@ import Glibc
         let read = try RecordingReader.read(path: recording.path)
         #expect(read.isComplete && read.problem == nil && read.undecodableMessages == 0)
         #expect(read.robot?.name == "sim-arm")
-        #expect(read.robot?.stateNames.count == 18 && read.robot?.observationNames.count == 18 && read.robot?.actionNames == recording.recorder.actionNames)
+        #expect(read.robot?.stateNames.count == 18 && read.robot?.observationNames.count == 12 && read.robot?.actionNames == recording.recorder.actionNames)
         #expect(read.robot?.controlRateHz == 100)
         #expect(read.policy == PolicyIdentity(path: "policies/reach.safetensors", weightsSHA256: String(repeating: "ab", count: 32),
                                               certifiedLipschitzBound: 1.75, actionTolerance: 0.1, certified: false,
@@ -154,7 +154,7 @@ import Glibc
             #expect(abs(tick.t - (startT + Double(n) * 0.001 + 1e-6)) < 1e-12)
             #expect(tick.source == expected.source && tick.segment == expected.segment && tick.freshState == expected.freshState)
             for (buffer, values) in [tick.state, tick.observation, tick.proposed, tick.corrected, tick.applied].enumerated() {
-                #expect(values.count == [18, 18, 6, 6, 6][buffer])
+                #expect(values.count == [18, 12, 6, 6, 6][buffer])
                 for (index, value) in values.enumerated() {
                     let given = SyntheticTicks.value(tick: n, buffer: buffer, index: index)
                     #expect(same(value, afterJSON(given)), "tick \(n) buffer \(buffer)[\(index)]: \(value) vs \(given)")

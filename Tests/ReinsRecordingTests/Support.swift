@@ -5,7 +5,7 @@ import ReinsRecording
 import ReinsTestSupport
 import Testing
 
-/// The shipped simulated arm: 18 state, 18 observation and 6 action entries.
+/// The shipped simulated arm: 18 state, 12 observation and 6 action entries.
 func simArm() throws -> RobotDescription {
     try RobotDescription.load(path: packageRoot + "/Robots/sim-arm.yaml")
 }
@@ -24,7 +24,7 @@ final class SyntheticTicks {
     let stateCount: Int, observationCount: Int, actionCount: Int
     private let storage: UnsafeMutableBufferPointer<Double>
 
-    init(stateCount: Int = 18, observationCount: Int = 18, actionCount: Int = 6) {
+    init(stateCount: Int = 18, observationCount: Int = 12, actionCount: Int = 6) {
         self.stateCount = stateCount
         self.observationCount = observationCount
         self.actionCount = actionCount
@@ -66,7 +66,7 @@ final class SyntheticTicks {
         sample.corrected = buffers[3]
         sample.applied = buffers[4]
         sample.sensitivity = tick % 7 == 0 ? .nan : Double(tick).squareRoot() / 7
-        sample.innovationEntry = tick % 11 == 0 ? Int32(tick % 18) : -1
+        sample.innovationEntry = tick % 11 == 0 ? Int32(tick % 12) : -1
         sample.innovationJump = Double(tick % 11) * 0.0125
         sample.confidence = tick % 9 == 0 ? .nan : 1 / Double(tick + 3)
         sample.entropy = Double(tick % 17) / 17

@@ -92,8 +92,8 @@ final class AllocationProbeTask: ControlTask {
 /// suite as the loop's tests: they share the process-wide allocation hook.
 extension AllocationTests {
     static func linearArmPolicy() throws -> PolicyNetwork {
-        // goal = 0.5·position + 0.5·target as a ReLU network: relu(x) − relu(−x) = x.
-        let n = 6, inputs = 18
+        // goal = position + 0.5·(offset to the target) as a ReLU network: relu(x) − relu(−x) = x.
+        let n = 6, inputs = 12
         var first = [Double](repeating: 0, count: 2 * inputs * inputs)
         for i in 0..<inputs {
             first[i * inputs + i] = 1
@@ -101,7 +101,7 @@ extension AllocationTests {
         }
         var second = [Double](repeating: 0, count: n * 2 * inputs)
         for j in 0..<n {
-            for (column, weight) in [(j, 0.5), (12 + j, 0.5)] {
+            for (column, weight) in [(j, 1.0), (6 + j, 0.5)] {
                 second[j * 2 * inputs + column] = weight
                 second[j * 2 * inputs + inputs + column] = -weight
             }

@@ -156,7 +156,12 @@ public class ServoArmDriver: RobotDriver, @unchecked Sendable {
             let calibration = calibrations[i]
             // Goals stay inside the calibrated range even if a caller forgot the safety filter:
             // beyond it the servo would push into the frame.
-            let ticks = min(max(calibration.ticks(angle: command[i]), calibration.range.lowerBound), calibration.range.upperBound)
+            var ticks = min(max(calibration.ticks(angle: command[i]), calibration.range.lowerBound), calibration.range.upperBound)
+            // Rounding to a whole tick must not step past a joint limit the filter clamped to.
+            let limits = joints[i].position
+            let step = calibration.direction
+            if calibration.angle(ticks: ticks) > limits.upperBound { ticks -= step }
+            if calibration.angle(ticks: ticks) < limits.lowerBound { ticks += step }
             goalTicks[i] = ticks
             applied[i] = calibration.angle(ticks: ticks)
         }

@@ -17,6 +17,7 @@ public final class VESCCarDriver: RobotDriver, @unchecked Sendable {
     private let linkSpec: LinkSpec
     private let localizationEndpoint: String?
     private let calibration: CarCalibration
+    private let limits: CarLimits
     private var link: (any ByteLink)?
     private var pose: RobotProtocolClient?
     private var poseIndices: [Int] = []
@@ -30,9 +31,12 @@ public final class VESCCarDriver: RobotDriver, @unchecked Sendable {
     public var brakeCurrent = 20.0
 
     public init(robot: RobotDescription, link: LinkSpec, localization: LinkSpec?) {
-        guard case .car(let calibration) = robot.calibration else { preconditionFailure("a car driver needs a car description") }
+        guard case .car(let calibration) = robot.calibration, case .car(let limits) = robot.body else {
+            preconditionFailure("a car driver needs a car description")
+        }
         self.robot = robot
         self.calibration = calibration
+        self.limits = limits
         linkSpec = link
         if case .zmq(let endpoint)? = localization { localizationEndpoint = endpoint } else { localizationEndpoint = nil }
         deviceName = "VESC on \(link)"
@@ -126,8 +130,12 @@ public final class VESCCarDriver: RobotDriver, @unchecked Sendable {
         let erpm = Int32(clamping: Int((command[0] * calibration.erpmPerMetrePerSecond).rounded()))
         let range = calibration.servoRange
         let servo = min(max(calibration.servoCentre + calibration.servoPerRadian * command[1], range.lowerBound), range.upperBound)
-        // SET_SERVO_POS carries thousandths; report what the VESC really received.
-        let sentServo = (servo * 1000).rounded() / 1000
+        // SET_SERVO_POS carries thousandths; report what the VESC really received, and never let
+        // the rounding step past the steering limit the filter clamped to.
+        var sentServo = (servo * 1000).rounded() / 1000
+        if abs((sentServo - calibration.servoCentre) / calibration.servoPerRadian) > limits.steering {
+            sentServo -= (sentServo > calibration.servoCentre ? 0.001 : -0.001)
+        }
         guard send(.setElectricalRPM(erpm), deadline: deadline), send(.setServoPosition(sentServo), deadline: deadline) else { return false }
         applied[0] = Double(erpm) / calibration.erpmPerMetrePerSecond
         applied[1] = (sentServo - calibration.servoCentre) / calibration.servoPerRadian

@@ -20,11 +20,7 @@ public final class ObservationAttack: @unchecked Sendable {
     /// Largest action change the attack achieved so far (action units).
     public private(set) var largestActionChange = 0.0
 
-    /// Restricts the attack to the observation entries with `mask[i] == true` (e.g. measured state,
-    /// not the task's target, which is no sensor reading).
-    private let mask: [Bool]
-
-    public init(network: PolicyNetwork, epsilon: Double, candidates: Int = 16, mask: [Bool]? = nil, seed: UInt64 = 0xA77AC) {
+    public init(network: PolicyNetwork, epsilon: Double, candidates: Int = 16, seed: UInt64 = 0xA77AC) {
         self.epsilon = epsilon
         self.candidates = candidates
         observationCount = network.observationCount
@@ -35,7 +31,6 @@ public final class ObservationAttack: @unchecked Sendable {
         actions = .allocate(capacity: (candidates + 1) * actionCount)
         best = .allocate(capacity: observationCount)
         best.initialize(repeating: 0)
-        self.mask = mask ?? [Bool](repeating: true, count: network.observationCount)
         random = SeededRandom(seed: seed)
     }
 
@@ -56,7 +51,7 @@ public final class ObservationAttack: @unchecked Sendable {
                 var norm = 0.0
                 for i in 0..<n {
                     let base = round == 0 ? 0 : best[i] / epsilon
-                    let step = mask[i] ? base + random.gaussian() * (round == 0 ? 1 : 0.3) : 0
+                    let step = base + random.gaussian() * (round == 0 ? 1 : 0.3)
                     directions[k * n + i] = step
                     norm += step * step
                 }

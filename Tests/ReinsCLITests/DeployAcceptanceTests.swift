@@ -1,0 +1,113 @@
+import Foundation
+import ReinsConfig
+import ReinsCore
+import ReinsTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A shipped simulated robot with a generous watchdog and absolute paths, so a deploy under test
+/// load checks behaviour rather than this machine's scheduling.
+func relaxedDescription(_ name: String, in folder: TemporaryDirectory) throws -> (path: String, robot: RobotDescription) {
+    let original = try RobotDescription.load(path: packageRoot + "/Robots/\(name).yaml")
+    let text = try String(contentsOfFile: packageRoot + "/Robots/\(name).yaml", encoding: .utf8)
+        .replacingOccurrences(of: "calibration: ../Calibration/", with: "calibration: \(packageRoot)/Calibration/")
+        .replacingOccurrences(of: "watchdog_timeout_ms: \(Int((original.safety.watchdogTimeout * 1000).rounded()))", with: "watchdog_timeout_ms: 1000")
+    let path = folder.write("\(name).yaml", text)
+    return (path, try RobotDescription.load(path: path))
+}
+
+/// What Python's mcap finds in a deploy recording.
+func checkRecording(_ path: String, robot: RobotDescription, stream: Bool = false) throws -> [String: Any] {
+    let bounds = "[" + robot.actionBounds.map { "[\($0.lowerBound), \($0.upperBound)]" }.joined(separator: ",") + "]"
+    let result = runProcess("python3", [packageRoot + "/Tests/Peers/deploy_recording_check.py", path, bounds] + (stream ? ["--stream"] : []))
+    #expect(result.status == 0, "python3 with mcap is required: \(result.standardError)")
+    return try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+}
+
+@Suite(.serialized) struct DeployAcceptanceTests {
+    @Test(arguments: ["sim-arm", "sim-car", "sim-drone"])
+    func eachShippedPolicyDeploysOnItsSimulatorWithinLimits(_ name: String) throws {
+        let folder = TemporaryDirectory()
+        let (robotPath, robot) = try relaxedDescription(name, in: folder)
+        let recording = folder.file("run.mcap")
+        let result = deploy(["--robot", robotPath, "--policy", "Robots/policies/\(name).safetensors", "--duration", "5", "--record", recording])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("stopped: finished"))
+        #expect(result.standardOutput.contains("faults: none"))
+        let expectedTicks = Int((5 * robot.controlRateHz).rounded())
+        #expect(result.standardOutput.contains("ticks \(expectedTicks),"))
+        let check = try checkRecording(recording, robot: robot)
+        #expect(check["ticks"] as? Int == expectedTicks)
+        #expect(check["violations"] as? Int == 0)
+        #expect(check["non_finite_applied"] as? Int == 0)
+        #expect((check["events"] as? [String])?.contains("safe_stop") == true)
+    }
+
+    @Test func aNaNPolicyShowsTheFallbackInTheRecordingAndTheSummary() throws {
+        let folder = TemporaryDirectory()
+        let (robotPath, robot) = try relaxedDescription("sim-arm", in: folder)
+        let recording = folder.file("nan.mcap")
+        let result = deploy(["--robot", robotPath, "--policy", try makeArmPolicy("nan", in: folder), "--duration", "2", "--record", recording])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("safety-filter clamps: non_finite 200"))
+        let check = try checkRecording(recording, robot: robot)
+        #expect(check["non_finite_proposed"] as? Int == 200)
+        #expect((check["clamps"] as? [String: Int])?["non_finite"] == 200)
+        #expect(check["non_finite_applied"] as? Int == 0)
+        #expect(check["violations"] as? Int == 0)
+    }
+
+    @Test func anOverLimitPolicyIsClampedInTheRecording() throws {
+        let folder = TemporaryDirectory()
+        let (robotPath, robot) = try relaxedDescription("sim-arm", in: folder)
+        let recording = folder.file("reckless.mcap")
+        let result = deploy(["--robot", robotPath, "--policy", try makeArmPolicy("reckless", in: folder), "--duration", "3", "--record", recording])
+        #expect(result.status == 0, "\(result.standardError)")
+        let check = try checkRecording(recording, robot: robot)
+        let clamps = try #require(check["clamps"] as? [String: Int])
+        #expect((clamps["joint_position"] ?? 0) > 0)
+        #expect((clamps["joint_velocity"] ?? 0) > 0)
+        #expect(check["violations"] as? Int == 0)
+        #expect(result.standardOutput.contains("joint_position"))
+    }
+
+    @Test func aDisconnectShowsTheFaultAndSafeStopInTheRecording() throws {
+        let folder = TemporaryDirectory()
+        let (robotPath, robot) = try relaxedDescription("sim-arm", in: folder)
+        let recording = folder.file("cut.mcap")
+        let result = deploy(["--robot", robotPath, "--policy", "Robots/policies/sim-arm.safetensors", "--duration", "10",
+                             "--faults", "disconnect=2s", "--record", recording])
+        #expect(result.status == 4)
+        #expect(result.standardOutput.contains("safe stop: hold position, then torque off"))
+        let check = try checkRecording(recording, robot: robot)
+        #expect(check["events"] as? [String] == ["fault", "safe_stop"])
+        #expect((check["outcomes"] as? [String])?.last == "aborted")
+    }
+
+    @Test func killMinus9DuringARecordedDeployLeavesAReadableFile() throws {
+        let folder = TemporaryDirectory()
+        let (robotPath, robot) = try relaxedDescription("sim-arm", in: folder)
+        let recording = folder.file("killed.mcap")
+        let run = SpawnedProcess(reinsExecutable, ["deploy", "--no-realtime", "--robot", robotPath, "--policy", "Robots/policies/sim-arm.safetensors",
+                                                   "--duration", "30", "--record", recording], workingDirectory: packageRoot)
+        #expect(run.waitForLine(containing: "loop:") != nil, "\(run.standardError)")
+        usleep(2_500_000)
+        let killedAt = WallClock.nowNanoseconds()
+        run.signal(SIGKILL)
+        #expect(run.wait() == 128 + SIGKILL)
+        let check = try checkRecording(recording, robot: robot, stream: true)
+        let ticks = try #require(check["ticks"] as? Int)
+        #expect(ticks > 100)
+        // The last tick Python reads is within ~100 ms of the kill (plus 50 ms for a loaded machine).
+        let lastLogTime = try #require(check["last_log_time"] as? UInt64)
+        let gap = Double(killedAt) / 1e9 - Double(lastLogTime) / 1e9
+        #expect(gap < 0.15, "last readable tick \(gap) s before the kill")
+        // And the repaired file reads in full with the seeking reader.
+        let repaired = runProcess(reinsExecutable, ["record", "repair", recording, "--out", folder.file("repaired.mcap")])
+        #expect(repaired.status == 0, "\(repaired.standardError)")
+        #expect(try checkRecording(folder.file("repaired.mcap"), robot: robot)["ticks"] as? Int == ticks)
+    }
+}
