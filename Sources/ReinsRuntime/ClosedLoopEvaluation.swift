@@ -7,7 +7,9 @@ import ReinsTasks
 
 /// Runs a policy on a robot (its simulator for `link: sim`) for a number of episodes and returns
 /// the pipeline's totals: success rate, mean task cost, monitor and filter counts. The same loop as
-/// `reins deploy`, without live output; for experiments such as the Lipschitz trade-off.
+/// `reins deploy`, without live output; for experiments such as the Lipschitz trade-off. Every
+/// episode runs its task's full time (success is kept when reached), so the mean task cost compares
+/// policies over equal horizons.
 public enum ClosedLoopEvaluation {
     public struct Result: Sendable {
         public var totals: PipelineTotals
@@ -34,6 +36,7 @@ public enum ClosedLoopEvaluation {
         let runner = PolicyRunner(network: network, settings: robot.monitor, innovationBounds: ObservationBuilder.innovationBounds(robot: robot))
         let pipeline = ControlPipeline(session: session, source: .policy(runner), task: TaskFactory.make(for: robot), recorder: nil, seed: seed)
         pipeline.episodeLimit = episodes
+        pipeline.fixedHorizon = true
         if let attack { pipeline.attack = ObservationAttack(network: network, epsilon: attack, seed: seed) }
         pipeline.warmUp()
         let loop = ControlLoop(configuration: LoopConfiguration(rateHz: robot.controlRateHz * speed, realtime: realtime,

@@ -75,6 +75,10 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
     public var afterSafeStop: (() -> Void)?
     /// A bounded adversarial perturbation of what the policy sees (robustness experiments only).
     public var attack: ObservationAttack?
+    /// Run every episode for the task's full time even after it succeeds (the success is kept):
+    /// experiments then average the task cost over equal horizons.
+    public var fixedHorizon = false
+    private var succeededThisEpisode = false
 
     private let builder: ObservationBuilder
     private var random: SeededRandom
@@ -264,7 +268,14 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         let elapsed = Double(clock.tick &- episodeStartTick + 1) * period
         var verdict = task.evaluate(state: state, elapsed: elapsed)
         var outcome: EpisodeOutcome?
-        if verdict == .running && elapsed >= task.episodeSeconds { verdict = .failure; outcome = .timeout }
+        if fixedHorizon && verdict == .success {
+            succeededThisEpisode = true
+            verdict = .running
+        }
+        if verdict == .running && elapsed >= task.episodeSeconds {
+            verdict = succeededThisEpisode ? .success : .failure
+            outcome = succeededThisEpisode ? .success : .timeout
+        }
         if verdict != .running {
             let result = outcome ?? (verdict == .success ? .success : .failure)
             totals.outcomes[Int(result.rawValue)] &+= 1
@@ -272,6 +283,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             _ = recorder?.episodeEnded(episode: episode, outcome: result, at: now)
             episode &+= 1
             needsReset = true
+            succeededThisEpisode = false
         }
 
         snapshot.tick = clock.tick

@@ -1,6 +1,7 @@
 import Foundation
 import ReinsConfig
 import ReinsCore
+import ReinsRecording
 
 /// A sequence of actions to replay, read from CSV or JSON lines.
 ///
@@ -23,13 +24,39 @@ public struct Trajectory: Sendable {
         public var description: String { file + (line.map { ":\($0)" } ?? "") + ": " + problem }
     }
 
-    public static func load(path: String, robot: RobotDescription) throws(LoadError) -> Trajectory {
+    /// - Parameter episode: for an MCAP recording, which episode to replay (nil: every episode in
+    ///   order); its applied actions are replayed.
+    public static func load(path: String, robot: RobotDescription, episode: UInt32? = nil) throws(LoadError) -> Trajectory {
+        if path.hasSuffix(".mcap") { return try fromRecording(path: path, robot: robot, episode: episode) }
         let text: String
         do { text = try FileBytes.readText(path) } catch { throw LoadError(file: path, line: nil, problem: "cannot read: \(error.reason)") }
         let isJSON = path.hasSuffix(".jsonl") || path.hasSuffix(".json") || text.drop { $0.isWhitespace }.first.map { $0 == "[" || $0 == "{" } == true
         let trajectory = isJSON ? try parseJSONLines(text, path: path, robot: robot) : try parseCSV(text, path: path, robot: robot)
         guard !trajectory.actions.isEmpty else { throw LoadError(file: path, line: nil, problem: "no actions in the file") }
         return trajectory
+    }
+
+    /// The actions a recorded run applied, checked like any other trajectory (the tick number
+    /// stands in for the line).
+    static func fromRecording(path: String, robot: RobotDescription, episode: UInt32?) throws(LoadError) -> Trajectory {
+        let recording: Recording
+        do { recording = try RecordingReader.read(path: path) } catch { throw LoadError(file: path, line: nil, problem: "\(error)") }
+        if let recorded = recording.robot, recorded.actionNames != robot.actionNames {
+            throw LoadError(file: path, line: nil, problem: "recorded actions [\(recorded.actionNames.joined(separator: ", "))] differ from \(robot.name)'s [\(robot.actionNames.joined(separator: ", "))]")
+        }
+        let episodes = recording.episodes.filter { episode == nil || $0.episode == episode }
+        guard !episodes.isEmpty else {
+            let available = recording.episodes.map { String($0.episode) }.joined(separator: ", ")
+            throw LoadError(file: path, line: nil, problem: "no episode \(episode.map { "\($0) " } ?? "")in the recording; it has \(available.isEmpty ? "none" : available)")
+        }
+        var actions: [[Double]] = []
+        for recorded in episodes {
+            for tick in recorded.ticks {
+                try check(tick.applied, line: Int(tick.tick), path: path, robot: robot)
+                actions.append(tick.applied)
+            }
+        }
+        return Trajectory(actions: actions)
     }
 
     static func check(_ values: [Double], line: Int, path: String, robot: RobotDescription) throws(LoadError) {

@@ -58,14 +58,18 @@ struct ReplayCommand: ParsableCommand {
             Actions go out one per tick at the robot's control rate (or --rate), with the driver's \
             watchdog on; at the end, or on a fault, the robot performs its safe stop (arm: hold then \
             torque off; car: brake and centre; drone: hover then land). TRAJECTORY is CSV (optional \
-            header naming the action columns) or JSON lines (an array per line, or an object keyed by \
-            action name). Values outside the robot's limits are refused before anything moves.
+            header naming the action columns), JSON lines (an array per line, or an object keyed by \
+            action name), or an MCAP recording, whose applied actions are replayed (--episode picks \
+            one). Values outside the robot's limits are refused before anything moves.
             """)
 
     @OptionGroup var options: RobotOptions
 
-    @Option(help: "CSV or JSON-lines file of actions.")
+    @Option(help: "CSV or JSON-lines file of actions, or an MCAP recording (its applied actions).")
     var trajectory: String
+
+    @Option(help: "For a recording: the episode to replay (default: all, in order).")
+    var episode: UInt32?
 
     @Option(help: "Loop rate in Hz (default: the robot's control rate).")
     var rate: Double?
@@ -74,7 +78,7 @@ struct ReplayCommand: ParsableCommand {
         let robot = try options.loadRobot()
         let actions: Trajectory
         do {
-            actions = try Trajectory.load(path: trajectory, robot: robot)
+            actions = try Trajectory.load(path: trajectory, robot: robot, episode: episode)
         } catch {
             printError(error.description)
             throw ExitCode(2)

@@ -13,9 +13,10 @@ struct TradeoffCommand: ParsableCommand {
             For each bound L (0 means unconstrained) fits a policy to the DEMOS, then runs it on the \
             robot's simulator for --episodes episodes twice: nominally, and with a bounded adversary \
             that perturbs every observation by an offset of L2 size --epsilon chosen each tick to move \
-            the action as far as it can (a black-box search over random directions, refined). Prints \
-            one table row per bound: the certified bound, the validation error, success rate and mean \
-            task cost nominal and under attack, and the largest action change the adversary found. \
+            the action as far as it can (a black-box search over random directions, refined). Every \
+            episode runs the task's full time. Prints one table row per bound: the certified bound, the \
+            validation error, success rate and mean task cost (over the full horizon) nominal and \
+            under attack, and the largest action change the adversary found. \
             Small L cannot fit the expert; large L amplifies the attack (Al Makdah, Krishnan and \
             Pasqualetti, 2022).
             """)

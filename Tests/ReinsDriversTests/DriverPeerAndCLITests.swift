@@ -2,6 +2,7 @@ import Foundation
 import ReinsConfig
 import ReinsCore
 import ReinsDrivers
+import ReinsRecording
 import ReinsRuntime
 import ReinsSimulators
 import ReinsTestSupport
@@ -129,6 +130,32 @@ enum ReinsTransportProbe {
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.contains("replayed 150 of 150 actions"))
         #expect(result.standardOutput.contains("shoulder_pan.pos 0.30"))
+    }
+
+    @Test func replayOfARecordedDeployResendsItsAppliedActions() throws {
+        let folder = TemporaryDirectory()
+        let description = try String(contentsOfFile: packageRoot + "/Robots/sim-arm.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "calibration: ../Calibration/sim-arm.yaml", with: "calibration: \(packageRoot)/Calibration/sim-arm.yaml")
+            .replacingOccurrences(of: "watchdog_timeout_ms: 50", with: "watchdog_timeout_ms: 500")
+        let robotFile = folder.write("robot.yaml", description)
+        let recording = folder.file("run.mcap")
+        let deploy = runProcess(reinsExecutable, ["deploy", "--robot", robotFile, "--policy", "Robots/policies/sim-arm.safetensors",
+                                                  "--duration", "1", "--record", recording, "--no-realtime"], workingDirectory: packageRoot)
+        #expect(deploy.status == 0, "\(deploy.standardError)")
+        let recorded = try RecordingReader.read(path: recording)
+        let first = try #require(recorded.episodes.first)
+        let robot = try RobotDescription.load(path: robotFile)
+        let trajectory = try Trajectory.load(path: recording, robot: robot, episode: first.episode)
+        #expect(trajectory.actions == first.ticks.map(\.applied))
+
+        let result = runProcess(reinsExecutable, ["replay", "--robot", robotFile, "--trajectory", recording, "--episode", String(first.episode),
+                                                  "--no-realtime"], workingDirectory: packageRoot)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("replayed \(first.ticks.count) of \(first.ticks.count) actions"))
+        let missing = runProcess(reinsExecutable, ["replay", "--robot", robotFile, "--trajectory", recording, "--episode", "99"],
+                                 workingDirectory: packageRoot)
+        #expect(missing.status == 2)
+        #expect(missing.standardError.contains("run.mcap: no episode 99 in the recording; it has 0"))
     }
 
     @Test func trajectoryErrorsNameTheLineAndRefuseToMove() throws {

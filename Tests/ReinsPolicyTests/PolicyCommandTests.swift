@@ -9,11 +9,11 @@ import Testing
 @Suite struct PolicyCommandTests {
     static let simArm = packageRoot + "/Robots/sim-arm.yaml"
 
-    /// An 18 → 16 → 6 ReLU policy for the sim arm, with its entry names under __metadata__; weights
+    /// A 12 → 16 → 6 ReLU policy for the sim arm, with its entry names under __metadata__; weights
     /// scaled by `scale` (the certified bound grows with scale²).
     static func armPolicy(_ folder: TemporaryDirectory, scale: Double, names: Bool = true) throws -> String {
         let robot = try RobotDescription.load(path: simArm)
-        let base = PolicyNetwork.seededRandom(sizes: [18, 16, 6], seed: 4)
+        let base = PolicyNetwork.seededRandom(sizes: [robot.observationNames.count, 16, robot.actionNames.count], seed: 4)
         var entries: [SafetensorsFile.Entry] = []
         for (index, layer) in base.layers.enumerated() {
             entries.append(.init(name: "net.\(2 * index).weight", shape: [layer.outputs, layer.inputs], values: layer.weights.map { $0 * scale }))
@@ -32,7 +32,7 @@ import Testing
         let result = runProcess(reinsExecutable, ["policy", "inspect", path, "--robot", Self.simArm, "--samples", "32"])
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
         let text = result.standardOutput
-        #expect(text.contains("layers           18 → 16 → 6  (2 linear: net.0, net.2; F32)"))
+        #expect(text.contains("layers           12 → 16 → 6  (2 linear: net.0, net.2; F32)"))
         #expect(text.contains("activation       relu"))
         #expect(text.contains("normalisation    none"))
         #expect(text.contains("CARIL head       none"))
@@ -41,7 +41,7 @@ import Testing
         #expect(text.contains("empirical lower bound"))
         #expect(text.contains("certificate    certified: certified bound"))
         #expect(text.contains("is within the action tolerance 0.1"))
-        #expect(text.contains("entries        names and sizes match: 18 observations, 6 actions"))
+        #expect(text.contains("entries        names and sizes match: 12 observations, 6 actions"))
     }
 
     @Test func inspectRefusesAnUncertifiedPolicyAndSaysByHowMuch() throws {
@@ -58,14 +58,14 @@ import Testing
 
     @Test func inspectReportsEntriesThatDoNotMatchTheRobot() throws {
         let folder = TemporaryDirectory()
-        let peer = try writePeerPolicy(folder, "car", ["--sizes", "18,8,6", "--config", "yaml"])
+        let peer = try writePeerPolicy(folder, "car", ["--sizes", "12,8,6", "--config", "yaml"])
         let result = runProcess(reinsExecutable, ["policy", "inspect", peer.path, "--robot", Self.simArm, "--samples", "4"])
         #expect(result.status == 1)
         #expect(result.standardOutput.contains("MISMATCH       observation entry 0: the policy calls it `o0` but sim-arm gives `shoulder_pan.pos`"))
         let small = try writePeerPolicy(folder, "small", ["--sizes", "5,8,2"])
         let sizes = runProcess(reinsExecutable, ["policy", "inspect", small.path, "--robot", Self.simArm, "--samples", "4"])
         #expect(sizes.status == 1)
-        #expect(sizes.standardOutput.contains("MISMATCH       observation: the policy has 5 entries but sim-arm has 18"))
+        #expect(sizes.standardOutput.contains("MISMATCH       observation: the policy has 5 entries but sim-arm has 12"))
         #expect(sizes.standardOutput.contains("MISMATCH       action: the policy has 2 entries but sim-arm has 6"))
     }
 
@@ -115,7 +115,7 @@ import Testing
     @Test func evalReadsAFileAndUsesTheRobotsMonitorSettings() throws {
         let folder = TemporaryDirectory()
         let path = try Self.armPolicy(folder, scale: 40)
-        let observation = "[" + (0..<18).map { "\(Double($0) / 20)" }.joined(separator: ",") + "]"
+        let observation = "[" + (0..<12).map { "\(Double($0) / 20)" }.joined(separator: ",") + "]"
         let inputPath = folder.write("observations.jsonl", observation + "\n" + observation + "\n")
         let result = runProcess(reinsExecutable, ["policy", "eval", path, "--robot", Self.simArm, "--input", inputPath])
         #expect(result.status == 0, "\(result.standardError)")
@@ -133,7 +133,7 @@ import Testing
         let unmatched = try writePeerPolicy(folder, "small", ["--sizes", "5,8,2"])
         let refused = runProcess(reinsExecutable, ["policy", "eval", unmatched.path, "--robot", Self.simArm], standardInput: "")
         #expect(refused.status == 1)
-        #expect(refused.standardError.contains("does not fit \(Self.simArm): observation: the policy has 5 entries but sim-arm has 18"))
+        #expect(refused.standardError.contains("does not fit \(Self.simArm): observation: the policy has 5 entries but sim-arm has 12"))
     }
 
     @Test func benchPolicyReportsForwardAndMonitorPercentiles() throws {
