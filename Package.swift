@@ -109,7 +109,7 @@ let package = Package(
                 // Counts heap allocations on the producing thread (see ReinsRuntimeTests).
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),
-        .testTarget(name: "ReinsCLITests", dependencies: ["reins", "ReinsTestSupport", "ReinsConfig", "ReinsCore"]),
+        .testTarget(name: "ReinsCLITests", dependencies: ["reins", "ReinsTestSupport", "ReinsConfig", "ReinsCore", "ReinsRecording", "ReinsSafety"]),
         .testTarget(name: "ReinsLearningTests", dependencies: ["ReinsLearning", "ReinsPolicy", "ReinsTestSupport"]),
     ]
 )

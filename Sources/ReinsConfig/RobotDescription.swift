@@ -64,6 +64,45 @@ public struct JointSpec: Sendable, Equatable {
     public var acceleration: Double
 }
 
+/// An optional box the arm's tool point must stay in (metres, in the base frame), with the
+/// kinematic chain that places the tool: per moving joint, the fixed transform from the previous
+/// joint's frame (URDF `<origin xyz rpy>`) and the rotation axis (URDF `<axis>`), so a URDF's
+/// revolute joints copy across. The joint angle is the calibrated angle the runtime sees.
+public struct ArmWorkspace: Sendable, Equatable {
+    public struct Link: Sendable, Equatable {
+        /// Index of the joint in the description's `joints`.
+        public var joint: Int
+        public var xyz: SIMD3<Double>
+        /// Roll, pitch, yaw (URDF: R = Rz(yaw) · Ry(pitch) · Rx(roll)).
+        public var rpy: SIMD3<Double>
+        /// Unit rotation axis in the joint's frame.
+        public var axis: SIMD3<Double>
+
+        public init(joint: Int, xyz: SIMD3<Double>, rpy: SIMD3<Double> = .zero, axis: SIMD3<Double>) {
+            self.joint = joint
+            self.xyz = xyz
+            self.rpy = rpy
+            self.axis = axis
+        }
+    }
+
+    /// From the base to the last joint before the tool.
+    public var chain: [Link]
+    /// The tool point in the last link's frame.
+    public var tool: SIMD3<Double>
+    public var x: ClosedRange<Double>
+    public var y: ClosedRange<Double>
+    public var z: ClosedRange<Double>
+
+    public init(chain: [Link], tool: SIMD3<Double>, x: ClosedRange<Double>, y: ClosedRange<Double>, z: ClosedRange<Double>) {
+        self.chain = chain
+        self.tool = tool
+        self.x = x
+        self.y = y
+        self.z = z
+    }
+}
+
 public struct CarLimits: Sendable, Equatable {
     /// Distance between the axles in metres (kinematic bicycle model).
     public var wheelbase: Double
@@ -284,6 +323,8 @@ public struct RobotDescription: Sendable {
     /// Where a car's pose comes from (a Reins robot-protocol STATE stream); nil for the built-in simulator.
     public var localization: LinkSpec?
     public var mavlink = MAVLinkSettings()
+    /// Arms only, optional: the box the tool point must stay in.
+    public var workspace: ArmWorkspace?
     /// Where each key path (`car.steering`, `joints[2].velocity`) was written, for later diagnostics.
     public var sourceMarks: [String: SourceMark] = [:]
 

@@ -3,7 +3,7 @@ import ReinsCore
 extension RobotDescription {
     static let topLevelKeys = [
         "name", "kind", "driver", "link", "baud", "flow_control", "control_rate_hz", "calibration",
-        "joints", "car", "drone", "observation", "action", "safety", "monitor", "zmq", "localization", "mavlink",
+        "joints", "car", "drone", "workspace", "observation", "action", "safety", "monitor", "zmq", "localization", "mavlink",
     ]
 
     /// Reads, parses and validates a robot description and the calibration file it names.
@@ -68,6 +68,7 @@ extension RobotDescription {
         let rate = top.requiredDouble("control_rate_hz", in: 1...10_000, unit: "Hz", hint: "100")
 
         let body = kind.flatMap { decodeBody($0, driver: driver, top, reader: reader) }
+        let workspace = decodeWorkspace(top, kind: kind, body: body, reader: reader)
 
         let observation = decodeObservation(top, kind: kind, reader: reader)
         var action: ActionKind?
@@ -108,6 +109,7 @@ extension RobotDescription {
         description.zmqSecurity = zmqSecurity
         description.localization = localization
         description.mavlink = mavlink
+        description.workspace = workspace
         return (description, top.optional("calibration")?.mark)
     }
 
@@ -291,6 +293,76 @@ extension RobotDescription {
         guard let name, let position, let velocity, let acceleration else { return nil }
         if servoDriver != nil && model == nil { return nil }
         return JointSpec(name: name, model: model, position: position, velocity: velocity, acceleration: acceleration)
+    }
+
+    // MARK: Workspace
+
+    private static func decodeWorkspace(_ top: MappingView, kind: RobotKind?, body: RobotBody?, reader: ConfigReader) -> ArmWorkspace? {
+        guard let node = top.optional("workspace") else { return nil }
+        guard kind == .arm else {
+            reader.report(top.keyMark("workspace"), "workspace", "a workspace box applies to arms only",
+                          suggestion: kind == .drone ? "a drone's space is its altitude band and geofence under `drone`" : "remove it")
+            return nil
+        }
+        guard let map = reader.mapping(node, path: "workspace", keys: ["box", "chain", "tool"]) else { return nil }
+        var bounds: [ClosedRange<Double>] = []
+        if let boxNode = map.require("box", hint: "{x: [-0.3, 0.3], y: [-0.3, 0.3], z: [0.02, 0.4]}"),
+           let box = reader.mapping(boxNode, path: "workspace.box", keys: ["x", "y", "z"]) {
+            for axis in ["x", "y", "z"] {
+                if let range = box.requiredInterval(axis, within: -100...100, unit: "m", hint: "[-0.3, 0.3]") { bounds.append(range) }
+            }
+        }
+        let tool = map.require("tool", hint: "[0, 0, 0.1]").flatMap { reader.doubles($0, path: "workspace.tool", count: 3, unit: "m") }
+        let joints: [JointSpec]
+        if case .arm(let list)? = body { joints = list } else { joints = [] }
+        var links: [ArmWorkspace.Link] = []
+        var failed = false
+        if let chainNode = map.require("chain", hint: "[{joint: shoulder_pan, xyz: [0, 0, 0.05], rpy: [0, 0, 0], axis: [0, 0, 1]}]"),
+           let items = reader.sequence(chainNode, path: "workspace.chain") {
+            if items.isEmpty {
+                reader.report(chainNode.mark, "workspace.chain", "the chain is empty",
+                              suggestion: "list the joints from the base to the tool, each with xyz, rpy and axis as in the arm's URDF")
+                failed = true
+            }
+            var firstLine: [Int: Int] = [:]
+            for (index, item) in items.enumerated() {
+                let path = "workspace.chain[\(index)]"
+                guard let link = reader.mapping(item, path: path, keys: ["joint", "xyz", "rpy", "axis"]) else { failed = true; continue }
+                let name = link.requiredString("joint", hint: joints.first?.name ?? "shoulder_pan")
+                let xyz = link.require("xyz", hint: "[0, 0, 0.05]").flatMap { reader.doubles($0, path: link.keyPath("xyz"), count: 3, unit: "m") }
+                let rpy = link.optional("rpy").map { reader.doubles($0, path: link.keyPath("rpy"), count: 3, unit: "rad") } ?? [0, 0, 0]
+                var axis = link.require("axis", hint: "[0, 0, 1]").flatMap { reader.doubles($0, path: link.keyPath("axis"), count: 3) }
+                if let vector = axis {
+                    let length = (vector[0] * vector[0] + vector[1] * vector[1] + vector[2] * vector[2]).squareRoot()
+                    if length < 1e-9 {
+                        reader.report(link.optional("axis")?.mark, link.keyPath("axis"), "the axis [0, 0, 0] has no direction",
+                                      suggestion: "write the joint's rotation axis, e.g. [0, 0, 1]")
+                        axis = nil
+                    } else {
+                        axis = vector.map { $0 / length }
+                    }
+                }
+                var jointIndex: Int?
+                if let name {
+                    jointIndex = joints.firstIndex { $0.name == name }
+                    if jointIndex == nil, !joints.isEmpty {
+                        reader.report(link.optional("joint")?.mark, link.keyPath("joint"), "no joint named `\(name)` under `joints`",
+                                      suggestion: Spelling.suggestion(for: name, in: joints.map(\.name), noun: "joints"))
+                    } else if let found = jointIndex, let line = firstLine[found] {
+                        reader.report(link.optional("joint")?.mark, link.keyPath("joint"), "joint `\(name)` is already in the chain (line \(line))",
+                                      suggestion: "list each joint once, from the base to the tool")
+                        jointIndex = nil
+                    } else if let found = jointIndex {
+                        firstLine[found] = item.mark.line
+                    }
+                }
+                guard let jointIndex, let xyz, let rpy, let axis else { failed = true; continue }
+                links.append(ArmWorkspace.Link(joint: jointIndex, xyz: SIMD3(xyz[0], xyz[1], xyz[2]),
+                                               rpy: SIMD3(rpy[0], rpy[1], rpy[2]), axis: SIMD3(axis[0], axis[1], axis[2])))
+            }
+        }
+        guard !failed, !links.isEmpty, bounds.count == 3, let tool else { return nil }
+        return ArmWorkspace(chain: links, tool: SIMD3(tool[0], tool[1], tool[2]), x: bounds[0], y: bounds[1], z: bounds[2])
     }
 
     // MARK: Observation

@@ -4,12 +4,12 @@ import ReinsCore
 /// The one place that changes actions before they reach a robot.
 ///
 /// Per kind: arm — joint position limits, joint velocity and acceleration limits, the maximum
-/// change per tick; car — speed range and acceleration, steering lock and steering rate, maximum
-/// change per tick; drone — horizontal and vertical speed, yaw rate, the altitude band and the
-/// geofence (looking one second ahead), maximum change per tick. For every kind a NaN or infinite
-/// action, or stale state, is replaced by the fallback: hold (arm), slow to a stop with the
-/// steering held (car), hover (drone). Every change is counted by reason and reported as a
-/// `ClampReason` bit mask; nothing here allocates.
+/// change per tick, and the optional workspace box for the tool point; car — speed range and
+/// acceleration, steering lock and steering rate, maximum change per tick; drone — horizontal and
+/// vertical speed, yaw rate, the altitude band and the geofence (looking one second ahead), maximum
+/// change per tick. For every kind a NaN or infinite action, or stale state, is replaced by the
+/// fallback: hold (arm), slow to a stop with the steering held (car), hover (drone). Every change
+/// is counted by reason and reported as a `ClampReason` bit mask; nothing here allocates.
 public final class SafetyFilter: @unchecked Sendable {
     public let robot: RobotDescription
     private let period: Double
@@ -19,6 +19,9 @@ public final class SafetyFilter: @unchecked Sendable {
     /// Previous per-tick goal change (arm), for the acceleration limit.
     private let lastStep: UnsafeMutableBufferPointer<Double>
     private var clampCounts: [Int]
+    /// Arms with a workspace box: the tool point's kinematics, and a candidate goal for the search.
+    public let kinematics: ArmKinematics?
+    private let candidate: UnsafeMutableBufferPointer<Double>
     /// How far ahead the drone's altitude band and geofence look, s.
     public var lookaheadSeconds = 1.0
 
@@ -33,11 +36,15 @@ public final class SafetyFilter: @unchecked Sendable {
         lastStep = .allocate(capacity: count)
         lastStep.initialize(repeating: 0)
         clampCounts = [Int](repeating: 0, count: ClampReason.allCases.count)
+        kinematics = robot.workspace.map(ArmKinematics.init)
+        candidate = .allocate(capacity: count)
+        candidate.initialize(repeating: 0)
     }
 
     deinit {
         last.deallocate()
         lastStep.deallocate()
+        candidate.deallocate()
     }
 
     /// Clamps counted so far, by reason.
@@ -121,10 +128,40 @@ public final class SafetyFilter: @unchecked Sendable {
                 goal = joint.position.lowerBound
                 mask |= ClampReason.jointPosition.bit
             }
-            lastStep[i] = goal - last[i]
             output[i] = goal
         }
+        if let kinematics { mask |= keepInWorkspace(kinematics, output) }
+        for i in 0..<count { lastStep[i] = output[i] - last[i] }
         return mask
+    }
+
+    /// Keeps the commanded tool point in the workspace box. From a goal inside the box, the step
+    /// is shortened to the largest fraction (found by bisection, 12 halvings) whose end is still
+    /// inside; from a goal already outside (an arm started outside the box), only steps that bring
+    /// the tool closer to the box go through, and any other is replaced by holding. This stops the
+    /// arm at the wall without regard to the acceleration limit, like the position limits.
+    private func keepInWorkspace(_ kinematics: ArmKinematics, _ output: UnsafeMutableBufferPointer<Double>) -> UInt32 {
+        let proposed = kinematics.distanceOutside(kinematics.toolPoint(UnsafeBufferPointer(output)))
+        if proposed == 0 { return 0 }
+        let from = UnsafeBufferPointer(last)
+        let current = kinematics.distanceOutside(kinematics.toolPoint(from))
+        if current > 0 {
+            if proposed < current { return 0 }
+            for i in 0..<count { output[i] = last[i] }
+            return ClampReason.workspace.bit
+        }
+        var inside = 0.0, outside = 1.0
+        for _ in 0..<12 {
+            let fraction = (inside + outside) / 2
+            for i in 0..<count { candidate[i] = last[i] + fraction * (output[i] - last[i]) }
+            if kinematics.distanceOutside(kinematics.toolPoint(UnsafeBufferPointer(candidate))) == 0 {
+                inside = fraction
+            } else {
+                outside = fraction
+            }
+        }
+        for i in 0..<count { output[i] = last[i] + inside * (output[i] - last[i]) }
+        return ClampReason.workspace.bit
     }
 
     private func filterCar(_ proposed: UnsafeBufferPointer<Double>, limits: CarLimits, fallback: Bool,

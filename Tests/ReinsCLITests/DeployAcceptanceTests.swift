@@ -1,6 +1,8 @@
 import Foundation
 import ReinsConfig
 import ReinsCore
+import ReinsRecording
+import ReinsSafety
 import ReinsTestSupport
 import Testing
 
@@ -72,6 +74,38 @@ func checkRecording(_ path: String, robot: RobotDescription, stream: Bool = fals
         #expect((clamps["joint_velocity"] ?? 0) > 0)
         #expect(check["violations"] as? Int == 0)
         #expect(result.standardOutput.contains("joint_position"))
+    }
+
+    @Test func aWorkspaceBoxStopsTheToolAtItsWall() throws {
+        let folder = TemporaryDirectory()
+        let (relaxedPath, _) = try relaxedDescription("sim-arm", in: folder)
+        // A planar two-link arm on the first two joints (0.3 m and 0.2 m, both about z) whose tool
+        // may not pass y = 0.25; the reckless policy drives every joint to its upper limit.
+        let workspace = """
+            workspace:
+              box: {x: [-1, 1], y: [-1, 0.25], z: [-1, 1]}
+              chain:
+                - {joint: shoulder_pan, xyz: [0, 0, 0], axis: [0, 0, 1]}
+                - {joint: shoulder_lift, xyz: [0.3, 0, 0], axis: [0, 0, 1]}
+              tool: [0.2, 0, 0]
+
+            """
+        let robotPath = folder.write("boxed-arm.yaml", try String(contentsOfFile: relaxedPath, encoding: .utf8) + workspace)
+        let robot = try RobotDescription.load(path: robotPath)
+        let kinematics = ArmKinematics(try #require(robot.workspace))
+        let recording = folder.file("boxed.mcap")
+        let result = deploy(["--robot", robotPath, "--policy", try makeArmPolicy("reckless", in: folder), "--duration", "3", "--record", recording])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("workspace"))
+        let recorded = try RecordingReader.read(path: recording)
+        let ticks = recorded.episodes.flatMap(\.ticks)
+        #expect(ticks.count == 300)
+        #expect(ticks.contains { $0.clamps & ClampReason.workspace.bit != 0 })
+        let worst = ticks.map { kinematics.distanceOutside(kinematics.toolPoint($0.applied)) }.max() ?? 1
+        #expect(worst < 1e-3, "the commanded tool point left the box by \(worst) m")
+        // It got to the wall: the goals ended within a few millimetres of y = 0.25.
+        let last = try #require(ticks.last)
+        #expect(kinematics.toolPoint(last.applied).y > 0.24)
     }
 
     @Test func aDisconnectShowsTheFaultAndSafeStopInTheRecording() throws {

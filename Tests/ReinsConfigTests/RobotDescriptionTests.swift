@@ -294,3 +294,52 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct WorkspaceDescriptionTests {
+    static func workspace(_ chain: String, box: String = "{x: [-1, 1], y: [-1, 1], z: [0, 1]}") -> String {
+        Fixtures.arm + "workspace:\n  box: \(box)\n  chain:\n" + chain + "  tool: [0.2, 0, 0]\n"
+    }
+
+    @Test func aChainLoadsWithNormalisedAxesAndJointIndices() throws {
+        let folder = TemporaryDirectory()
+        folder.write("cal.yaml", Fixtures.armCalibration)
+        let text = Self.workspace("    - {joint: shoulder, xyz: [0, 0, 0.1], axis: [0, 0, 2]}\n    - {joint: elbow, xyz: [0.3, 0, 0], rpy: [0, 0, 1.5708], axis: [0, 1, 0]}\n")
+        let robot = try RobotDescription.load(path: folder.write("robot.yaml", text))
+        let workspace = try #require(robot.workspace)
+        #expect(workspace.chain.map(\.joint) == [0, 1])
+        #expect(workspace.chain[0].axis == SIMD3(0, 0, 1))
+        #expect(workspace.chain[1].rpy == SIMD3(0, 0, 1.5708))
+        #expect(workspace.tool == SIMD3(0.2, 0, 0))
+        #expect(workspace.z == 0...1)
+    }
+
+    @Test func anUnknownJointInTheChainSuggestsTheNearestName() throws {
+        let problems = Fixtures.diagnostics(description: Self.workspace("    - {joint: shoulder, xyz: [0, 0, 0.1], axis: [0, 0, 1]}\n    - {joint: elbo, xyz: [0.3, 0, 0], axis: [0, 1, 0]}\n"))
+        let problem = try #require(problems.first)
+        #expect(problem.mark?.line == 31)
+        #expect(problem.keyPath == "workspace.chain[1].joint")
+        #expect(problem.problem == "no joint named `elbo` under `joints`")
+        #expect(problem.suggestion == "did you mean `elbow`?")
+    }
+
+    @Test func aJointTwiceInTheChainAndAZeroAxisAreReported() throws {
+        let problems = Fixtures.diagnostics(description: Self.workspace("    - {joint: shoulder, xyz: [0, 0, 0.1], axis: [0, 0, 1]}\n    - {joint: shoulder, xyz: [0.3, 0, 0], axis: [0, 0, 0]}\n"))
+        #expect(problems.contains { $0.mark?.line == 31 && $0.problem == "joint `shoulder` is already in the chain (line 30)" })
+        #expect(problems.contains { $0.keyPath == "workspace.chain[1].axis" && $0.problem == "the axis [0, 0, 0] has no direction" })
+    }
+
+    @Test func anInvertedBoxAndAMissingToolAreReported() throws {
+        let text = Self.workspace("    - {joint: shoulder, xyz: [0, 0, 0.1], axis: [0, 0, 1]}\n", box: "{x: [1, -1], y: [-1, 1], z: [0, 1]}")
+            .replacingOccurrences(of: "  tool: [0.2, 0, 0]\n", with: "")
+        let problems = Fixtures.diagnostics(description: text)
+        #expect(problems.contains { $0.keyPath == "workspace.box.x" && $0.problem == "min 1 is greater than max -1" && $0.suggestion == "swap them: [-1, 1]" })
+        #expect(problems.contains { $0.keyPath == "workspace.tool" && $0.problem == "required key is missing" })
+    }
+
+    @Test func aWorkspaceOnACarIsRefused() throws {
+        let text = Fixtures.car + "workspace: {box: {x: [0, 1], y: [0, 1], z: [0, 1]}, chain: [], tool: [0, 0, 0]}\n"
+        let problems = Fixtures.diagnostics(description: text, calibration: Fixtures.carCalibration)
+        let problem = try #require(problems.first)
+        #expect(problem.keyPath == "workspace" && problem.problem == "a workspace box applies to arms only")
+    }
+}

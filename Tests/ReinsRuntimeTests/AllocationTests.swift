@@ -26,6 +26,8 @@ enum LoopThreadAllocations {
 
     static func measure(_ body: () -> Void) -> Int {
         count.store(0, ordering: .relaxed)
+        watchedThread.store(0, ordering: .relaxed)
+        defer { watchedThread.store(0, ordering: .relaxed) }
         MallocInterposerSwift.initialize()
         MallocInterposerSwift.setAllocationHook { size in
             if UInt(pthread_self()) == LoopThreadAllocations.watchedThread.load(ordering: .relaxed) {
@@ -57,6 +59,11 @@ final class AllocationProbeTask: ControlTask {
     func loopWillStart() {
         // Allocation is allowed before the first tick; the watch starts with the ticks.
         LoopThreadAllocations.watchedThread.store(UInt(pthread_self()), ordering: .relaxed)
+    }
+
+    func loopDidStop(_ reason: LoopStopReason) {
+        // The loop thread ends after this; a later thread may get its pthread id, so stop watching.
+        LoopThreadAllocations.watchedThread.store(0, ordering: .relaxed)
     }
 
     func tick(_ clock: inout TickClock) -> TickOutcome {
@@ -115,6 +122,10 @@ extension AllocationTests {
     @Test func aDeployTickMakesNoHeapAllocation() throws {
         var robot = try RobotDescription.load(path: packageRoot + "/Robots/sim-arm.yaml")
         robot.safety.watchdogTimeout = 1
+        // A workspace wall the reach targets run into, so the filter's bisection runs in the loop too.
+        robot.workspace = ArmWorkspace(
+            chain: [.init(joint: 0, xyz: .zero, axis: SIMD3(0, 0, 1)), .init(joint: 1, xyz: SIMD3(0.3, 0, 0), axis: SIMD3(0, 0, 1))],
+            tool: SIMD3(0.2, 0, 0), x: -1...1, y: -0.02...0.02, z: -1...1)
         let session = try RobotSession(robot)
         defer { session.close() }
         try session.activate()
@@ -128,6 +139,7 @@ extension AllocationTests {
         let allocations = LoopThreadAllocations.measure { _ = loop.run() }
         #expect(pipeline.fault == nil)
         #expect(pipeline.totals.ticks == 400)
+        #expect(pipeline.safety.count(of: .workspace) > 0)
         #expect(allocations == 0, "size \(LoopThreadAllocations.lastSize.load(ordering: .relaxed)) at tick \(LoopThreadAllocations.atTick.load(ordering: .relaxed))")
     }
 }
