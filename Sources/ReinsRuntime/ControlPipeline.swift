@@ -26,7 +26,11 @@ public struct StatusSnapshot: BitwiseCopyable, Sendable {
     public var periodErrorNanoseconds: UInt64 = 0
     public var fresh = true
     public var response: UInt8 = 0
-    public var firstState: Double = 0
+    /// The task's cost this tick (arm: rms joint error to the target; car: distance from the centre
+    /// line; drone: distance to the waypoint).
+    public var taskCost: Double = .nan
+    /// Speed (car) or altitude (drone) for the status line; NaN for arms.
+    public var headline: Double = .nan
 
     public init() {}
 }
@@ -95,6 +99,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
     private var episodeStartTick: UInt64 = 0
     private var needsReset = true
     private var snapshot = StatusSnapshot()
+    private let kind: RobotKind
 
     /// - Parameter rateHz: the loop's rate in control (simulated) time; default the robot's.
     public init(session: RobotSession, source: ActionSource, task: any RobotTask, recorder: Recorder?, seed: UInt64,
@@ -104,6 +109,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         self.task = task
         self.recorder = recorder
         let robot = session.robot
+        kind = robot.kind
         safety = SafetyFilter(robot: robot, rateHz: rateHz)
         builder = ObservationBuilder(robot: robot, task: task)
         random = SeededRandom(seed: seed)
@@ -264,7 +270,8 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         }
 
         // 6. Judge the episode.
-        totals.costSum += task.cost(state: state)
+        let cost = task.cost(state: state)
+        totals.costSum += cost
         let elapsed = Double(clock.tick &- episodeStartTick + 1) * period
         var verdict = task.evaluate(state: state, elapsed: elapsed)
         var outcome: EpisodeOutcome?
@@ -297,7 +304,12 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         snapshot.periodErrorNanoseconds = now &- clock.deadline
         snapshot.fresh = fresh
         snapshot.response = sample.response.rawValue
-        snapshot.firstState = state[0]
+        snapshot.taskCost = cost
+        switch kind {
+        case .arm: snapshot.headline = .nan
+        case .car: snapshot.headline = state[3]
+        case .drone: snapshot.headline = -state[2]
+        }
         status.push(snapshot)
         clock.markPhase()
 

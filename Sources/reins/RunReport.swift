@@ -13,6 +13,7 @@ final class LiveStatus {
     let pipeline: ControlPipeline
     let loop: ControlLoop
     let quiet: Bool
+    let kind: RobotKind
     let terminal = isatty(1) != 0
     private var latest = StatusSnapshot()
     private var previous: (tick: UInt64, time: UInt64)?
@@ -22,6 +23,7 @@ final class LiveStatus {
         self.pipeline = pipeline
         self.loop = loop
         self.quiet = quiet
+        kind = pipeline.session.robot.kind
     }
 
     func update() {
@@ -40,7 +42,13 @@ final class LiveStatus {
         line += "period error p50 \(microseconds(stats.periodError.p50)) p99 \(microseconds(stats.periodError.p99))  "
         line += "sensitivity \(latest.sensitivity.isNaN ? "-" : fixed(latest.sensitivity, 2))  "
         line += "confidence \(latest.confidence.isNaN ? "-" : fixed(latest.confidence, 2))  "
-        line += "clamped \(latest.clampedTicks)  episodes \(latest.successes)/\(latest.successes + latest.failures) ok"
+        line += "clamped \(latest.clampedTicks)  "
+        switch kind {
+        case .arm: line += "to target \(fixed(latest.taskCost, 3)) rad  "
+        case .car: line += "speed \(fixed(latest.headline, 2)) m/s  off centre \(fixed(latest.taskCost, 3)) m  "
+        case .drone: line += "altitude \(fixed(latest.headline, 2)) m  to waypoint \(fixed(latest.taskCost, 2)) m  "
+        }
+        line += "episodes \(latest.successes)/\(latest.successes + latest.failures) ok"
         line += latest.fresh ? "" : "  STALE"
         if terminal {
             print("\r\u{1B}[2K" + line, terminator: "")

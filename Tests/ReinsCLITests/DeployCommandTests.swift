@@ -30,6 +30,20 @@ func deploy(_ arguments: [String]) -> ProcessResult {
         #expect(out.contains("ticks 600"))
         #expect(out.contains("episodes: success"))
         #expect(out.contains("faults: none"))
+        // Not a terminal: the live status is one plain log line a second, no cursor control.
+        let status = out.split(separator: "\n").filter { $0.hasPrefix("t ") && $0.contains(" s  rate ") }
+        #expect(status.count >= 5, "\(out)")
+        #expect(!out.contains("\u{1B}["))
+        for line in status {
+            #expect(line.contains("period error p50") && line.contains("sensitivity") && line.contains("clamped")
+                    && line.contains("rad  episodes"), "\(line)")
+        }
+        // The error to the target is measured live: it changes as the arm moves and targets change.
+        let errors = status.compactMap { line -> Double? in
+            guard let range = line.range(of: "to target ") else { return nil }
+            return Double(line[range.upperBound...].prefix { $0 != " " })
+        }
+        #expect(errors.count == status.count && errors.allSatisfy { $0 >= 0 } && Set(errors).count > 1, "\(errors)")
     }
 
     @Test func anUncertifiedPolicyIsRefusedUnlessAccepted() throws {
