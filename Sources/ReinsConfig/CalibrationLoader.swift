@@ -177,6 +177,13 @@ extension Calibration {
         for joint in joints {
             let name = joint.name
             if let found = calibration.joint(name) {
+                // Feetech STS goal positions are single-turn ticks: a range beyond them could not be commanded.
+                if let model = joint.model, model.driver == .feetech,
+                   found.range.lowerBound < 0 || found.range.upperBound > model.ticksPerRevolution - 1 {
+                    reader.report(keyMarks[name], "joints.\(name).range",
+                                  "[\(found.range.lowerBound), \(found.range.upperBound)] leaves the \(model.name)'s position ticks 0...\(model.ticksPerRevolution - 1)",
+                                  suggestion: "re-run `reins calibrate`, or keep the range within [0, \(model.ticksPerRevolution - 1)]")
+                }
                 // The description's limits must be reachable: a limit beyond the calibrated range
                 // would let the safety filter pass goals the servo cannot reach.
                 let reach = found.angleRange(ticksPerRevolution: joint.model?.ticksPerRevolution ?? 4096)

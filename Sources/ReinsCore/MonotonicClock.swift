@@ -16,6 +16,12 @@ public enum MonotonicClock {
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
+    /// A deadline `seconds` from now (negative counts as now).
+    @inline(__always)
+    public static func deadline(in seconds: Double) -> UInt64 {
+        nowNanoseconds() &+ UInt64(max(0, seconds) * 1e9)
+    }
+
     /// Sleeps until an absolute CLOCK_MONOTONIC instant. Restarts after signals, so a Ctrl-C handler
     /// cannot shorten a period; returns early only if the deadline is already past.
     @inline(__always)

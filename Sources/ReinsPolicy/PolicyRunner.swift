@@ -32,7 +32,7 @@ public final class PolicyRunner: @unchecked Sendable {
         self.network = network
         self.settings = settings
         engine = PolicyEngine(network: network, maximumRows: settings.probes + 1)
-        monitor = RobustnessMonitor(network: network, settings: settings, innovationBounds: innovationBounds, seed: probeSeed)
+        monitor = RobustnessMonitor(network: network, settings: settings, innovationBounds: innovationBounds, seed: probeSeed, engine: engine)
         corrector = ConfidenceCorrector(network: network, settings: settings)
     }
 

@@ -84,9 +84,4 @@ extension ByteLink {
         }
         return collected
     }
-
-    /// A deadline `seconds` from now.
-    public static func deadline(in seconds: Double) -> UInt64 {
-        MonotonicClock.nowNanoseconds() &+ UInt64(max(0, seconds) * 1e9)
-    }
 }

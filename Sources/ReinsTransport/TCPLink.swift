@@ -24,7 +24,7 @@ public final class TCPLink: ByteLink, @unchecked Sendable {
             throw TCPLink.connectError(device, code)
         }
         if started != 0 {
-            let deadline = MonotonicClock.nowNanoseconds() &+ UInt64(connectTimeout * 1e9)
+            let deadline = MonotonicClock.deadline(in: connectTimeout)
             let ready: Bool
             do { ready = try DescriptorIO.wait(fd, events: Int16(POLLOUT), deadline: deadline) } catch { ready = true }
             var soError: Int32 = 0

@@ -47,13 +47,7 @@ struct CalibrateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded: RobotDescription
-        do {
-            loaded = try RobotDescription.load(path: options.robot, calibrationRequired: false)
-        } catch {
-            for line in error.diagnostics { printError(line.description) }
-            throw ExitCode(2)
-        }
+        let loaded = try loadRobot(options.robot, calibrationRequired: false, exitCode: 2)
         let zero = ArmCalibrator.ZeroPose(rawValue: zeroPose)!
         let inverted = Set((invert ?? "").split(separator: ",").map(String.init))
         let robot: RobotDescription

@@ -111,7 +111,7 @@ func openPolicyRecorder(_ path: String, robot: RobotDescription, network: Policy
     if let bytes = try? FileBytes.read(network.sourcePath) {
         hash = SHA256.hash(bytes).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
     }
-    let yaml = String(network.sourcePath.dropLast(".safetensors".count)) + ".yaml"
+    let yaml = PolicyNetwork.companionConfigPath(for: network.sourcePath)
     let identity = PolicyIdentity(path: network.sourcePath, weightsSHA256: hash, certifiedLipschitzBound: certificate?.lipschitzBound,
                                   actionTolerance: certificate?.actionTolerance, certified: certificate?.isCertified,
                                   configPath: FileBytes.exists(yaml) ? yaml : nil)

@@ -59,13 +59,7 @@ struct FitCommand: ParsableCommand {
     }
 
     func run() throws {
-        let description: RobotDescription
-        do {
-            description = try RobotDescription.load(path: robot)
-        } catch {
-            for diagnostic in error.diagnostics { printError(diagnostic.description) }
-            throw ExitCode(2)
-        }
+        let description = try loadRobot(robot, exitCode: 2)
         let dataset = try FitCommand.dataset(from: recordings, robot: description)
         var configuration = FitConfiguration()
         configuration.hiddenSizes = hidden.split(separator: ",").compactMap { Int($0) }
@@ -90,7 +84,7 @@ struct FitCommand: ParsableCommand {
             throw ExitCode(1)
         }
         print(result.description)
-        print("wrote \(out) and \(String(out.dropLast(".safetensors".count))).yaml; check it with `reins policy inspect \(out) --robot \(robot)`")
+        print("wrote \(out) and \(PolicyNetwork.companionConfigPath(for: out)); check it with `reins policy inspect \(out) --robot \(robot)`")
     }
 
     /// Episodes of the recordings as training episodes, checked against the robot's layout.

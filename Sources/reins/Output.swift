@@ -1,6 +1,20 @@
+import ArgumentParser
+import ReinsConfig
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Loads a robot description; on failure prints one line per problem (and `hint`, if any) and
+/// exits with `exitCode`.
+func loadRobot(_ path: String, calibrationRequired: Bool = true, exitCode: Int32, hint: String? = nil) throws -> RobotDescription {
+    do {
+        return try RobotDescription.load(path: path, calibrationRequired: calibrationRequired)
+    } catch {
+        for diagnostic in error.diagnostics { printError(diagnostic.description) }
+        if let hint { printError(hint) }
+        throw ExitCode(exitCode)
+    }
+}
 
 /// Writes a line to standard error (problems), keeping standard output for results.
 func printError(_ line: String) {

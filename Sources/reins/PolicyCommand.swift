@@ -30,12 +30,7 @@ struct PolicyCommand: ParsableCommand {
     }
 
     static func loadRobot(_ path: String) throws -> RobotDescription {
-        do {
-            return try RobotDescription.load(path: path)
-        } catch {
-            for diagnostic in error.diagnostics { printError(diagnostic.description) }
-            throw ExitCode(1)
-        }
+        try reins.loadRobot(path, exitCode: 1)
     }
 
     /// Problems with using `network` on `robot`: sizes first, then names when the policy has them.

@@ -39,7 +39,7 @@ struct PortsCommand: ParsableCommand {
     static func json(_ port: SerialPortInfo) -> String {
         func quoted(_ value: String?) -> String {
             guard let value else { return "null" }
-            return "\"" + value.jsonEscaped + "\""
+            return value.jsonQuoted
         }
         return "{\"path\":\(quoted(port.path)),\"transport\":\(quoted(port.transport)),\"usb_id\":\(quoted(port.usbID)),"
             + "\"manufacturer\":\(quoted(port.manufacturer)),\"product\":\(quoted(port.product)),\"serial_number\":\(quoted(port.serialNumber)),"

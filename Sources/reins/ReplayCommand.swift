@@ -20,12 +20,7 @@ struct RobotOptions: ParsableArguments {
     var noRealtime = false
 
     func loadRobot() throws -> RobotDescription {
-        do {
-            return try RobotDescription.load(path: robot)
-        } catch {
-            for line in error.diagnostics { printError(line.description) }
-            throw ExitCode(2)
-        }
+        try reins.loadRobot(robot, exitCode: 2)
     }
 
     func simulatorOptions() throws -> SimulatorOptions {

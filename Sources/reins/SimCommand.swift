@@ -62,14 +62,7 @@ struct SimCommand: ParsableCommand {
 
     func run() throws {
         let path = robot ?? "Robots/sim-\(kind.rawValue).yaml"
-        let description: RobotDescription
-        do {
-            description = try RobotDescription.load(path: path)
-        } catch {
-            for line in error.diagnostics { printError(line.description) }
-            if robot == nil { printError("run from the Reins folder, or pass --robot FILE") }
-            throw ExitCode(1)
-        }
+        let description = try loadRobot(path, exitCode: 1, hint: robot == nil ? "run from the Reins folder, or pass --robot FILE" : nil)
         guard description.kind == kind else {
             printError("\(path) describes \(description.kind.withArticle), not \(kind.withArticle)")
             throw ExitCode(1)

@@ -58,13 +58,7 @@ struct TradeoffCommand: ParsableCommand {
     }
 
     func run() throws {
-        let description: RobotDescription
-        do {
-            description = try RobotDescription.load(path: robot)
-        } catch {
-            for diagnostic in error.diagnostics { printError(diagnostic.description) }
-            throw ExitCode(2)
-        }
+        let description = try loadRobot(robot, exitCode: 2)
         guard description.link == .sim else { throw ValidationError("\(robot) is not simulated (link: sim); the trade-off runs on simulators only") }
         let dataset = try FitCommand.dataset(from: demos, robot: description)
         let costUnit = description.kind == .arm ? "rad" : "m"

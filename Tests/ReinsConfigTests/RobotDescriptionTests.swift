@@ -205,6 +205,17 @@ import Testing
         #expect(problem.description.hasPrefix("cal.yaml:4:15: joints.elbow.id: servo id 1 is also used by joint `shoulder` (line 3)"))
     }
 
+    @Test func aFeetechRangeBeyondTheServosTicksIsRefused() {
+        let description = Fixtures.arm.replacingOccurrences(of: "driver: dynamixel", with: "driver: feetech")
+            .replacingOccurrences(of: "xl430-w250", with: "sts3215")
+        let calibration = Fixtures.replacing("range: [0, 4095]}\n  elbow", with: "range: [0, 5000]}\n  elbow", in: Fixtures.armCalibration)
+        let problems = Fixtures.diagnostics(description: description, calibration: calibration)
+        #expect(problems.map(\.description) == [
+            "cal.yaml:3:3: joints.shoulder.range: [0, 5000] leaves the sts3215's position ticks 0...4095; re-run `reins calibrate`, or keep the range within [0, 4095]",
+        ])
+        #expect(Fixtures.diagnostics(description: description).isEmpty)
+    }
+
     @Test func calibrationForAMissingJointAndAnExtraJoint() {
         let calibration = Fixtures.replacing("elbow: {id: 2", with: "elbw: {id: 2", in: Fixtures.armCalibration)
         let problems = Fixtures.diagnostics(description: Fixtures.arm, calibration: calibration)

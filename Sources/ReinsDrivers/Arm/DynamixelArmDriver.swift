@@ -16,8 +16,8 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
     private var retryIDs: [UInt8]
     /// Whether FAST_SYNC_READ worked at configure time (X-series firmware 45 and later).
     public private(set) var usesFastSyncRead = true
-    private static let stateAddress: UInt16 = 126
-    private static let stateLength: UInt16 = 21
+    private static let stateAddress = DynamixelXSeries.presentStateBlockAddress
+    private static let stateLength = DynamixelXSeries.presentStateBlockLength
 
     public override init(robot: RobotDescription, link: LinkSpec) {
         guard case .arm(let joints) = robot.body else { preconditionFailure("an arm driver needs an arm description") }
@@ -33,7 +33,7 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
         writer.reset()
         guard (try? instruction.encode(into: writer)) != nil else { return false }
         link?.discardInput()
-        decoder.resynchronize()
+        decoder.reset()
         return send(deadline: deadline)
     }
 
@@ -53,7 +53,7 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
     }
 
     override func ping(_ id: UInt8, timeout: Double) -> UInt16? {
-        let deadline = Self.deadline(in: timeout)
+        let deadline = MonotonicClock.deadline(in: timeout)
         guard sendInstruction(.ping(id: id), deadline: deadline), let reply = awaitStatus(from: id, deadline: deadline),
               reply.data.count >= 2 else { return nil }
         return UInt16(reply.data[0]) | UInt16(reply.data[1]) << 8
@@ -62,7 +62,7 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
     override func writeRegister(_ id: UInt8, address: Int, size: Int, value: Int) throws(DriverError) {
         let data = (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
         for attempt in 0..<3 {
-            let deadline = Self.deadline(in: 0.1)
+            let deadline = MonotonicClock.deadline(in: 0.1)
             guard sendInstruction(.write(id: id, address: UInt16(address), data: data), deadline: deadline),
                   let reply = awaitStatus(from: id, deadline: deadline) else { continue }
             if let code = reply.error.code {
@@ -77,7 +77,7 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
 
     override func readRegister(_ id: UInt8, address: Int, size: Int) throws(DriverError) -> Int {
         for _ in 0..<3 {
-            let deadline = Self.deadline(in: 0.1)
+            let deadline = MonotonicClock.deadline(in: 0.1)
             guard sendInstruction(.read(id: id, address: UInt16(address), length: UInt16(size)), deadline: deadline),
                   let reply = awaitStatus(from: id, deadline: deadline), reply.data.count == size else { continue }
             var value = 0
@@ -90,7 +90,7 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
     override func setTorque(_ on: Bool) -> Bool {
         let data = [UInt8](repeating: on ? 1 : 0, count: ids.count)
         guard sendInstruction(.syncWrite(address: DynamixelXSeries.torqueEnable.address, length: 1, ids: ids, data: data),
-                              deadline: Self.deadline(in: 0.05)) else { return false }
+                              deadline: MonotonicClock.deadline(in: 0.05)) else { return false }
         // SYNC_WRITE has no reply: confirm by reading the register back from every servo.
         for id in ids where (try? readRegister(id, address: 64, size: 1)) != (on ? 1 : 0) { return false }
         return true
@@ -114,9 +114,9 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
             try writeRegister(id, address: 48, size: 4, value: min(4095, range.upperBound))
         }
         usesFastSyncRead = true
-        if readServos(deadline: Self.deadline(in: 0.1)) != .fresh {
+        if readServos(deadline: MonotonicClock.deadline(in: 0.1)) != .fresh {
             usesFastSyncRead = false
-            guard readServos(deadline: Self.deadline(in: 0.1)) == .fresh else {
+            guard readServos(deadline: MonotonicClock.deadline(in: 0.1)) == .fresh else {
                 throw DriverError(device: deviceName, problem: "the servos do not answer SYNC_READ of registers 126-146")
             }
         }

@@ -27,7 +27,7 @@ public final class FeetechArmDriver: ServoArmDriver, @unchecked Sendable {
         writer.reset()
         guard (try? instruction.encode(into: writer)) != nil else { return false }
         link?.discardInput()
-        decoder.resynchronize()
+        decoder.reset()
         return send(deadline: deadline)
     }
 
@@ -45,18 +45,18 @@ public final class FeetechArmDriver: ServoArmDriver, @unchecked Sendable {
     }
 
     override func ping(_ id: UInt8, timeout: Double) -> UInt16? {
-        let deadline = Self.deadline(in: timeout)
+        let deadline = MonotonicClock.deadline(in: timeout)
         guard sendInstruction(.ping(id: id), deadline: deadline), awaitReply(from: id, deadline: deadline) != nil else { return nil }
         // PING carries no model: read it.
         guard sendInstruction(.read(id: id, address: FeetechSTS.modelNumber.address, length: 2), deadline: deadline),
-              let reply = awaitReply(from: id, deadline: Self.deadline(in: timeout)), reply.data.count == 2 else { return nil }
+              let reply = awaitReply(from: id, deadline: MonotonicClock.deadline(in: timeout)), reply.data.count == 2 else { return nil }
         return UInt16(reply.data[0]) | UInt16(reply.data[1]) << 8
     }
 
     override func writeRegister(_ id: UInt8, address: Int, size: Int, value: Int) throws(DriverError) {
         let data = (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
         for _ in 0..<3 {
-            let deadline = Self.deadline(in: 0.1)
+            let deadline = MonotonicClock.deadline(in: 0.1)
             guard sendInstruction(.write(id: id, address: UInt8(address), data: data), deadline: deadline),
                   awaitReply(from: id, deadline: deadline) != nil else { continue }
             return
@@ -66,7 +66,7 @@ public final class FeetechArmDriver: ServoArmDriver, @unchecked Sendable {
 
     override func readRegister(_ id: UInt8, address: Int, size: Int) throws(DriverError) -> Int {
         for _ in 0..<3 {
-            let deadline = Self.deadline(in: 0.1)
+            let deadline = MonotonicClock.deadline(in: 0.1)
             guard sendInstruction(.read(id: id, address: UInt8(address), length: UInt8(size)), deadline: deadline),
                   let reply = awaitReply(from: id, deadline: deadline), reply.data.count == size else { continue }
             var value = 0
@@ -79,7 +79,7 @@ public final class FeetechArmDriver: ServoArmDriver, @unchecked Sendable {
     override func setTorque(_ on: Bool) -> Bool {
         let data = [UInt8](repeating: on ? 1 : 0, count: ids.count)
         guard sendInstruction(.syncWrite(address: FeetechSTS.torqueEnable.address, length: 1, ids: ids, data: data),
-                              deadline: Self.deadline(in: 0.05)) else { return false }
+                              deadline: MonotonicClock.deadline(in: 0.05)) else { return false }
         for id in ids where (try? readRegister(id, address: Int(FeetechSTS.torqueEnable.address), size: 1)) != (on ? 1 : 0) { return false }
         return true
     }
@@ -100,7 +100,7 @@ public final class FeetechArmDriver: ServoArmDriver, @unchecked Sendable {
             try writeRegister(id, address: Int(FeetechSTS.maxPositionLimit.address), size: 2, value: min(4095, range.upperBound))
             try writeRegister(id, address: Int(FeetechSTS.lock.address), size: 1, value: 1)
         }
-        guard readServos(deadline: Self.deadline(in: 0.1)) == .fresh else {
+        guard readServos(deadline: MonotonicClock.deadline(in: 0.1)) == .fresh else {
             throw DriverError(device: deviceName, problem: "the servos do not answer SYNC_READ of registers 56-70")
         }
     }
@@ -133,8 +133,7 @@ public final class FeetechArmDriver: ServoArmDriver, @unchecked Sendable {
                 if packet.instructionOrError != 0 { return .fault(.hardwareError(id: Int(packet.id), code: Int(packet.instructionOrError))) }
                 let data = packet.parameters
                 let position = Int(data[0]) | Int(data[1]) << 8
-                let velocityRaw = Int(data[2]) | Int(data[3]) << 8
-                let velocity = velocityRaw & 0x8000 != 0 ? -(velocityRaw & 0x7FFF) : velocityRaw
+                let velocity = SignMagnitude.decode(UInt32(data[2]) | UInt32(data[3]) << 8, signBit: 15)
                 readings.positionTicks[index] = position
                 readings.velocityRadiansPerSecond[index] = Double(velocity) * 2 * Double.pi / 4096
                 readings.voltage[index] = Double(data[6]) / 10
@@ -153,8 +152,10 @@ public final class FeetechArmDriver: ServoArmDriver, @unchecked Sendable {
     }
 
     override func writeGoals(deadline: UInt64) -> Bool {
+        // Goals are already inside the calibrated range, which the calibration loader keeps within
+        // the servo's 0...4095 ticks.
         for i in 0..<goalTicks.count {
-            let value = min(max(goalTicks[i], 0), 4095)
+            let value = goalTicks[i]
             goalData[2 * i] = UInt8(truncatingIfNeeded: value)
             goalData[2 * i + 1] = UInt8(truncatingIfNeeded: value >> 8)
         }

@@ -227,8 +227,4 @@ public class ServoArmDriver: RobotDriver, @unchecked Sendable {
         for i in 0..<ids.count where ids[i] == id { return i }
         return nil
     }
-
-    static func deadline(in seconds: Double) -> UInt64 {
-        MonotonicClock.nowNanoseconds() + UInt64(seconds * 1e9)
-    }
 }

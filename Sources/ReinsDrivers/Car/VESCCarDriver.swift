@@ -52,8 +52,8 @@ public final class VESCCarDriver: RobotDriver, @unchecked Sendable {
         }
         var answered = false
         for _ in 0..<3 where !answered {
-            guard send(.requestFirmwareVersion, deadline: deadline(0.1)) else { continue }
-            answered = awaitReply(until: deadline(0.3)) { payload in
+            guard send(.requestFirmwareVersion, deadline: MonotonicClock.deadline(in: 0.1)) else { continue }
+            answered = awaitReply(until: MonotonicClock.deadline(in: 0.3)) { payload in
                 guard let version = try? VESCFirmwareVersion(replyPayload: payload) else { return false }
                 firmware = "\(version.major).\(version.minor)" + (version.hardwareName.map { " on \($0)" } ?? "")
                 return true
@@ -77,10 +77,10 @@ public final class VESCCarDriver: RobotDriver, @unchecked Sendable {
     public func configure() throws(DriverError) {}
 
     public func activate() throws(DriverError) {
-        guard send(.setServoPosition(calibration.servoCentre), deadline: deadline(0.05)), send(.alive, deadline: deadline(0.05)) else {
+        guard send(.setServoPosition(calibration.servoCentre), deadline: MonotonicClock.deadline(in: 0.05)), send(.alive, deadline: MonotonicClock.deadline(in: 0.05)) else {
             throw DriverError(device: deviceName, problem: "cannot send to the VESC")
         }
-        if let pose, !pose.poll(deadline: deadline(1)) {
+        if let pose, !pose.poll(deadline: MonotonicClock.deadline(in: 1)) {
             throw DriverError(device: pose.endpoint, problem: "no pose from the localisation stream within 1 s")
         }
     }
@@ -146,14 +146,14 @@ public final class VESCCarDriver: RobotDriver, @unchecked Sendable {
 
     public func safeStop(reason: String) {
         guard link != nil else { return }
-        let end = deadline(max(1, robot.safety.safeStopHoldSeconds) + 2)
+        let end = MonotonicClock.deadline(in: max(1, robot.safety.safeStopHoldSeconds) + 2)
         var standstillSince: UInt64?
         while MonotonicClock.nowNanoseconds() < end {
-            _ = send(.setBrakeCurrent(amperes: brakeCurrent), deadline: deadline(0.02))
-            _ = send(.setServoPosition(calibration.servoCentre), deadline: deadline(0.02))
+            _ = send(.setBrakeCurrent(amperes: brakeCurrent), deadline: MonotonicClock.deadline(in: 0.02))
+            _ = send(.setServoPosition(calibration.servoCentre), deadline: MonotonicClock.deadline(in: 0.02))
             steering = 0
-            _ = send(.requestValues, deadline: deadline(0.02))
-            _ = awaitReply(until: deadline(0.02)) { payload in
+            _ = send(.requestValues, deadline: MonotonicClock.deadline(in: 0.02))
+            _ = awaitReply(until: MonotonicClock.deadline(in: 0.02)) { payload in
                 guard let values = try? VESCValues(replyPayload: payload), let erpm = values.electricalRPM else { return false }
                 speed = erpm / calibration.erpmPerMetrePerSecond
                 return true
@@ -165,11 +165,11 @@ public final class VESCCarDriver: RobotDriver, @unchecked Sendable {
                 standstillSince = nil
             }
         }
-        _ = send(.setCurrent(amperes: 0), deadline: deadline(0.02))
+        _ = send(.setCurrent(amperes: 0), deadline: MonotonicClock.deadline(in: 0.02))
     }
 
     public func deactivate() {
-        _ = send(.setCurrent(amperes: 0), deadline: deadline(0.02))
+        _ = send(.setCurrent(amperes: 0), deadline: MonotonicClock.deadline(in: 0.02))
     }
 
     public func disconnect() {
@@ -179,8 +179,6 @@ public final class VESCCarDriver: RobotDriver, @unchecked Sendable {
     }
 
     // MARK: Helpers
-
-    private func deadline(_ seconds: Double) -> UInt64 { MonotonicClock.nowNanoseconds() + UInt64(seconds * 1e9) }
 
     private func send(_ command: VESCCommand, deadline: UInt64) -> Bool {
         guard let link else { return false }

@@ -22,6 +22,8 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
     private let linkSpec: LinkSpec
     private let limits: DroneLimits
     private let calibration: DroneCalibration
+    /// cos and sin of the calibration's yaw offset, for the frame rotation each tick.
+    private let yawCos: Double, yawSin: Double
     private var link: (any ByteLink)?
     private let decoder: MAVLinkDecoder
     private let encoder: MAVLinkEncoder
@@ -48,6 +50,8 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
         self.robot = robot
         self.limits = limits
         self.calibration = calibration
+        yawCos = cos(calibration.yawOffset)
+        yawSin = sin(calibration.yawOffset)
         linkSpec = link
         deviceName = "MAVLink vehicle \(robot.mavlink.targetSystem) on \(link)"
         targetSystem = UInt8(robot.mavlink.targetSystem)
@@ -87,9 +91,9 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
         } catch {
             throw DriverError(device: error.device, problem: error.problem, suggestion: error.suggestion)
         }
-        let end = deadline(5)
+        let end = MonotonicClock.deadline(in: 5)
         while lastVehicleHeartbeat == 0 && MonotonicClock.nowNanoseconds() < end {
-            if !pump(until: deadline(0.1), setpoint: false) { break }
+            if !pump(until: MonotonicClock.deadline(in: 0.1), setpoint: false) { break }
         }
         guard lastVehicleHeartbeat != 0 else {
             throw DriverError(device: deviceName, problem: "no heartbeat from system \(targetSystem) within 5 s",
@@ -108,7 +112,7 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
 
     public func activate() throws(DriverError) {
         // PX4 accepts OFFBOARD only after set-points streamed above 2 Hz for more than a second.
-        guard pump(until: deadline(1.5), setpoint: true) else { throw DriverError(device: deviceName, problem: "link lost while streaming set-points") }
+        guard pump(until: MonotonicClock.deadline(in: 1.5), setpoint: true) else { throw DriverError(device: deviceName, problem: "link lost while streaming set-points") }
         _ = try command(.arm(true, targetSystem: targetSystem, targetComponent: targetComponent), streaming: true, accept: [.accepted])
         _ = try command(.setPX4Mode(.offboard, targetSystem: targetSystem, targetComponent: targetComponent), streaming: true, accept: [.accepted])
         // Heartbeats sent before the switch arrive before its ACK; from here on they report OFFBOARD.
@@ -116,17 +120,17 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
         active = true
         // Climb to the start altitude: the bottom of the allowed band plus a metre and a half.
         let startAltitude = min(limits.altitude.upperBound, limits.altitude.lowerBound + 1.5)
-        let end = deadline(20)
+        let end = MonotonicClock.deadline(in: 20)
         while -position.down < startAltitude - 0.1 {
             guard MonotonicClock.nowNanoseconds() < end else {
                 throw DriverError(device: deviceName, problem: "did not reach \(startAltitude) m within 20 s (altitude \(-position.down) m)")
             }
-            guard pump(until: deadline(0.05), setpoint: true, climb: min(1, limits.verticalVelocity)) else {
+            guard pump(until: MonotonicClock.deadline(in: 0.05), setpoint: true, climb: min(1, limits.verticalVelocity)) else {
                 throw DriverError(device: deviceName, problem: "link lost during take-off")
             }
             if vehicleMode.mainMode != .offboard { throw DriverError(device: deviceName, problem: "the vehicle left OFFBOARD during take-off") }
         }
-        _ = pump(until: deadline(0.5), setpoint: true)
+        _ = pump(until: MonotonicClock.deadline(in: 0.5), setpoint: true)
     }
 
     public func read(into state: RobotState, deadline: UInt64) -> ReadOutcome {
@@ -142,7 +146,7 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
             return .stale
         }
         // The runtime's frame: NED rotated by the calibration's yaw offset.
-        let c = cos(calibration.yawOffset), s = sin(calibration.yawOffset)
+        let c = yawCos, s = yawSin
         state.values[0] = c * position.north - s * position.east
         state.values[1] = s * position.north + c * position.east
         state.values[2] = position.down
@@ -159,7 +163,7 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
     }
 
     public func write(_ command: UnsafeBufferPointer<Double>, applied: UnsafeMutableBufferPointer<Double>, deadline: UInt64) -> Bool {
-        let c = cos(-calibration.yawOffset), s = sin(-calibration.yawOffset)
+        let c = yawCos, s = -yawSin
         let north = Float(c * command[0] - s * command[1])
         let east = Float(s * command[0] + c * command[1])
         let down = Float(command[2])
@@ -177,12 +181,12 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
     public func safeStop(reason: String) {
         guard link != nil else { return }
         // Hover where it is, then land and wait for the vehicle to disarm on the ground.
-        _ = pump(until: deadline(max(0.5, robot.safety.safeStopHoldSeconds)), setpoint: true)
+        _ = pump(until: MonotonicClock.deadline(in: max(0.5, robot.safety.safeStopHoldSeconds)), setpoint: true)
         active = false
         _ = try? command(.land(targetSystem: targetSystem, targetComponent: targetComponent), streaming: false, accept: [.accepted])
-        let end = deadline(30)
+        let end = MonotonicClock.deadline(in: 30)
         while vehicleArmed && MonotonicClock.nowNanoseconds() < end {
-            if !pump(until: deadline(0.1), setpoint: false) { break }
+            if !pump(until: MonotonicClock.deadline(in: 0.1), setpoint: false) { break }
         }
     }
 
@@ -199,8 +203,6 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
     }
 
     // MARK: Link
-
-    private func deadline(_ seconds: Double) -> UInt64 { MonotonicClock.nowNanoseconds() + UInt64(seconds * 1e9) }
 
     private func send<M: MAVLinkMessage>(_ message: M, deadline: UInt64) -> Bool {
         guard let link else { return false }
@@ -293,10 +295,10 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
             lastAck = nil
             var message = command
             message.confirmation = UInt8(attempt)
-            guard send(message, deadline: deadline(0.05)) else { throw DriverError(device: deviceName, problem: "link lost sending command \(command.command.rawValue)") }
-            let end = deadline(2)
+            guard send(message, deadline: MonotonicClock.deadline(in: 0.05)) else { throw DriverError(device: deviceName, problem: "link lost sending command \(command.command.rawValue)") }
+            let end = MonotonicClock.deadline(in: 2)
             while MonotonicClock.nowNanoseconds() < end {
-                guard pump(until: deadline(0.05), setpoint: streaming) else { throw DriverError(device: deviceName, problem: "link lost waiting for COMMAND_ACK") }
+                guard pump(until: MonotonicClock.deadline(in: 0.05), setpoint: streaming) else { throw DriverError(device: deviceName, problem: "link lost waiting for COMMAND_ACK") }
                 if let ack = lastAck, ack.command == command.command {
                     if accept.contains(ack.result) { return ack.result }
                     lastResult = ack.result

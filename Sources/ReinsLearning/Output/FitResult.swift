@@ -60,7 +60,7 @@ public struct FitResult: Sendable, CustomStringConvertible {
             guard let value, value.isFinite else { return "null" }
             return "\(value)"
         }
-        func strings(_ values: [String]) -> String { "[" + values.map { "\"\($0.jsonEscaped)\"" }.joined(separator: ",") + "]" }
+        func strings(_ values: [String]) -> String { "[" + values.map(\.jsonQuoted).joined(separator: ",") + "]" }
         func numbers(_ values: [Double]) -> String { "[" + values.map { number($0) }.joined(separator: ",") + "]" }
         func metrics(_ metrics: SampleMetrics?) -> String {
             guard let metrics else { return "null" }

@@ -256,18 +256,16 @@ final class NormalisedSamples {
         bins = hasBins ? KernelBuffer(count: capacity * actionCount, zero: 0) : nil
     }
 
-    /// The bin of each normalised target as `ClassificationHead.bin(of:)` computes it (values
+    /// The bin of each normalised target by `ClassificationHead.bin(of:bins:range:)` (values
     /// outside the range in the edge bins); returns how many targets lie outside the range.
     @discardableResult
     func assignBins(bins binCount: Int, range: ClosedRange<Double>) -> Int {
         let assigned = KernelBuffer<Int32>(count: targets.count, zero: 0)
-        let width = (range.upperBound - range.lowerBound) / Double(binCount)
         var outside = 0
         for index in 0..<targets.count {
             let value = Double(targets[index])
             if !range.contains(value) { outside += 1 }
-            let position = ((value - range.lowerBound) / width).rounded(.down)
-            assigned[index] = position < 0 ? 0 : position >= Double(binCount) ? Int32(binCount - 1) : Int32(position)
+            assigned[index] = Int32(ClassificationHead.bin(of: value, bins: binCount, range: range))
         }
         bins = assigned
         return outside

@@ -69,7 +69,10 @@ public final class RobustnessMonitor: @unchecked Sendable {
     /// - Parameters:
     ///   - settings: ε (`sensorNoiseBound`), K (`probes`) and `sensitivityLimit`.
     ///   - innovationBounds: b_i, the largest change of entry i in one tick; nil or ∞ entries are unbounded.
-    public init(network: PolicyNetwork, settings: MonitorSettings, innovationBounds: [Double]? = nil, seed: UInt64 = 0x9a0be5) {
+    /// - Parameter engine: an engine for `network` to compute the probes' first-layer offsets with
+    ///   (the runner passes its own; by default one is built for the purpose).
+    public init(network: PolicyNetwork, settings: MonitorSettings, innovationBounds: [Double]? = nil, seed: UInt64 = 0x9a0be5,
+                engine: PolicyEngine? = nil) {
         precondition(settings.probes >= 1, "the monitor needs at least one probe")
         precondition(settings.sensorNoiseBound > 0, "ε must be positive")
         let n = network.observationCount
@@ -106,7 +109,7 @@ public final class RobustnessMonitor: @unchecked Sendable {
         }
         let count = probes
         firstLayerOffsets = normalisedProbes.withUnsafeBufferPointer {
-            PolicyEngine(network: network).firstLayerOffsets(probes: $0.baseAddress!, count: count)
+            (engine ?? PolicyEngine(network: network)).firstLayerOffsets(probes: $0.baseAddress!, count: count)
         }
         self.innovationBounds = .allocate(capacity: n)
         for index in 0..<n { self.innovationBounds[index] = innovationBounds?[index] ?? .infinity }

@@ -64,8 +64,11 @@ public struct ClassificationHead: Sendable {
     public func centre(ofBin bin: Int) -> Double { range.lowerBound + (Double(bin) + 0.5) * binWidth }
 
     /// The bin holding `value`; values outside the range fall in the edge bins (a NaN in bin 0).
-    public func bin(of value: Double) -> Int {
-        let position = ((value - range.lowerBound) / binWidth).rounded(.down)
+    public func bin(of value: Double) -> Int { Self.bin(of: value, bins: bins, range: range) }
+
+    /// The same for a head of `bins` bins over `range` (training labels use it too).
+    public static func bin(of value: Double, bins: Int, range: ClosedRange<Double>) -> Int {
+        let position = ((value - range.lowerBound) / ((range.upperBound - range.lowerBound) / Double(bins))).rounded(.down)
         guard position >= 0 else { return 0 }
         guard position < Double(bins) else { return bins - 1 }
         return Int(position)

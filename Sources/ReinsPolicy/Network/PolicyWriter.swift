@@ -140,6 +140,6 @@ extension PolicyConfig {
     }
 
     private static func quotedList(_ names: [String], separator: String = ", ") -> String {
-        "[" + names.map { "\"" + $0.jsonEscaped + "\"" }.joined(separator: separator) + "]"
+        "[" + names.map(\.jsonQuoted).joined(separator: separator) + "]"
     }
 }

@@ -61,12 +61,15 @@ public enum SHA256 {
                 }
             }
         }
-        for (index, word) in [h0, h1, h2, h3, h4, h5, h6, h7].enumerated() {
-            digest[4 * index] = UInt8(truncatingIfNeeded: word >> 24)
-            digest[4 * index + 1] = UInt8(truncatingIfNeeded: word >> 16)
-            digest[4 * index + 2] = UInt8(truncatingIfNeeded: word >> 8)
-            digest[4 * index + 3] = UInt8(truncatingIfNeeded: word)
-        }
+        // Word by word: an array of the eight words would be a heap allocation in unoptimised builds.
+        digest.storeBytes(of: h0.bigEndian, toByteOffset: 0, as: UInt32.self)
+        digest.storeBytes(of: h1.bigEndian, toByteOffset: 4, as: UInt32.self)
+        digest.storeBytes(of: h2.bigEndian, toByteOffset: 8, as: UInt32.self)
+        digest.storeBytes(of: h3.bigEndian, toByteOffset: 12, as: UInt32.self)
+        digest.storeBytes(of: h4.bigEndian, toByteOffset: 16, as: UInt32.self)
+        digest.storeBytes(of: h5.bigEndian, toByteOffset: 20, as: UInt32.self)
+        digest.storeBytes(of: h6.bigEndian, toByteOffset: 24, as: UInt32.self)
+        digest.storeBytes(of: h7.bigEndian, toByteOffset: 28, as: UInt32.self)
     }
 
     /// The digest of `bytes`, for non-real-time callers.

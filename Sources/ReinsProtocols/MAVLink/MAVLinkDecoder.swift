@@ -13,8 +13,8 @@
 /// cover the signature block, a signed frame cut off inside it then takes up to 13 bytes of the
 /// next frame (a limit of the protocol, not of this decoder).
 ///
-/// Storage is allocated once in `init`; `feed` and `next` never allocate, except that checking a
-/// signature hashes with swift-crypto (see `MAVLinkSignatureHash`). Every byte fed ends up in
+/// Storage is allocated once in `init`; `feed` and `next` never allocate, checking signatures
+/// included (Reins' own SHA-256, see `MAVLinkSignatureHash`). Every byte fed ends up in
 /// exactly one place: a returned frame, `discardedBytes`, `overflowBytes`, or the buffer waiting
 /// for the rest of a frame.
 public final class MAVLinkDecoder: @unchecked Sendable {

@@ -3,8 +3,7 @@
 ///
 /// Frames are written into a caller-supplied `ByteWriter`; the payload is first written into
 /// storage the encoder allocated in `init`, to strip its trailing zeros, so encoding never
-/// allocates. Signing hashes with swift-crypto's SHA-256, which allocates its hashing context
-/// once per signature on Linux (see `MAVLinkSignatureHash`).
+/// allocates, signing included (Reins' own SHA-256, see `MAVLinkSignatureHash`).
 public final class MAVLinkEncoder: @unchecked Sendable {
     public static let magic: UInt8 = 0xFD
     public static let headerLength = 10

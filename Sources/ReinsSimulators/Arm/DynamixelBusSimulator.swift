@@ -123,14 +123,15 @@ public final class DynamixelBusSimulator: ServoBusSimulator, @unchecked Sendable
         return (0, Array(servo.table[start..<end]))
     }
 
+    /// Model number, firmware, hardware status and present values.
+    private static let readOnly = [0..<7, 70..<71, 120..<147]
+
     /// Writes bytes with the X series' access rules; returns the status error code.
     private func write(_ servo: SimulatedServo, _ address: Int, _ data: [UInt8]) -> UInt8 {
         let end = address + data.count
         guard end <= servo.table.count, !data.isEmpty else { return 4 }
         if address < 64 && servo.table[64] != 0 { return 7 }
-        // Model number, firmware, hardware status and present values are read-only.
-        let readOnly = [0..<7, 70..<71, 120..<147]
-        for range in readOnly where range.overlaps(address..<end) { return 7 }
+        for range in Self.readOnly where range.overlaps(address..<end) { return 7 }
         if address <= 7 && end > 7 && data[7 - address] > 252 { return 4 }
         for (i, byte) in data.enumerated() { servo.table[address + i] = byte }
         return 0
