@@ -75,7 +75,7 @@ let package = Package(
             ]),
 
         // Helpers shared by the test targets (temporary folders, running subprocesses).
-        .target(name: "ReinsTestSupport", dependencies: ["ReinsCore"], path: "Tests/ReinsTestSupport"),
+        .target(name: "ReinsTestSupport", dependencies: ["ReinsCore", "ReinsConfig", "ReinsSafety"], path: "Tests/ReinsTestSupport"),
         .testTarget(name: "ReinsCoreTests", dependencies: ["ReinsCore", "ReinsTestSupport"]),
         .testTarget(name: "ReinsConfigTests", dependencies: ["ReinsConfig", "ReinsTestSupport"]),
         .testTarget(name: "ReinsTransportTests", dependencies: ["ReinsTransport", "ReinsTestSupport"]),

@@ -328,6 +328,12 @@ public struct RobotDescription: Sendable {
     /// Where each key path (`car.steering`, `joints[2].velocity`) was written, for later diagnostics.
     public var sourceMarks: [String: SourceMark] = [:]
 
+    /// Every file this description reads: itself, its calibration and its key files. A command's
+    /// outputs must never be one of them.
+    public var inputFiles: [String] {
+        [sourcePath, calibrationPath] + [zmqSecurity?.serverKeyPath, zmqSecurity?.clientKeyPath, mavlink.signingKeyPath].compactMap { $0 }
+    }
+
     /// Names of the observation vector's entries, in the order the policy sees them.
     public var observationNames: [String] {
         observation.flatMap { $0.entryNames(body: body) }

@@ -17,6 +17,13 @@ public enum StopSignal {
         }
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
+        // A blocked mask is inherited from whoever started us (a supervisor, a test runner's
+        // thread); blocked, the signals would never reach the handler and Ctrl-C would do nothing.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// The signal received, or nil.
@@ -25,9 +32,13 @@ public enum StopSignal {
         return value == 0 ? nil : value
     }
 
-    /// Sleeps until a signal arrives or `seconds` pass; returns true if a signal arrived.
+    /// Sleeps until a signal arrives or `seconds` pass (`.infinity`: until a signal); returns true
+    /// if a signal arrived.
     public static func wait(seconds: Double) -> Bool {
-        let end = MonotonicClock.nowNanoseconds() &+ UInt64(max(0, seconds) * 1e9)
+        // Beyond ~584 years (or NaN, or infinity) there is no deadline: wait for the signal.
+        let nanoseconds = seconds * 1e9
+        let now = MonotonicClock.nowNanoseconds()
+        let end = nanoseconds.isNaN || nanoseconds >= Double(UInt64.max - now) ? UInt64.max : now + UInt64(max(0, nanoseconds))
         while received == nil {
             let now = MonotonicClock.nowNanoseconds()
             if now >= end { return false }

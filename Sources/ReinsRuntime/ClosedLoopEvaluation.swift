@@ -33,8 +33,8 @@ public enum ClosedLoopEvaluation {
         let session = try RobotSession(robot, simulatorOptions: options)
         defer { session.close() }
         try session.activate()
-        let runner = PolicyRunner(network: network, settings: robot.monitor, innovationBounds: ObservationBuilder.innovationBounds(robot: robot))
-        let pipeline = ControlPipeline(session: session, source: .policy(runner), task: TaskFactory.make(for: robot), recorder: nil, seed: seed)
+        let pipeline = ControlPipeline(session: session, source: PolicySource(network: network, robot: robot), task: TaskFactory.make(for: robot),
+                                       recorder: nil, seed: seed)
         pipeline.episodeLimit = episodes
         pipeline.fixedHorizon = true
         if let attack { pipeline.attack = ObservationAttack(network: network, epsilon: attack, seed: seed) }

@@ -6,13 +6,6 @@ import ReinsRecording
 import ReinsSafety
 import ReinsTasks
 
-/// What produces actions: a learned policy with its monitor and corrector, or a scripted expert
-/// (demonstrations), optionally with DART-style noise on the executed action.
-public enum ActionSource {
-    case policy(PolicyRunner)
-    case expert(any Expert, noise: Double)
-}
-
 /// A snapshot the loop publishes for the live status line (plain values, pushed through a ring).
 public struct StatusSnapshot: BitwiseCopyable, Sendable {
     public var tick: UInt64 = 0
@@ -31,6 +24,10 @@ public struct StatusSnapshot: BitwiseCopyable, Sendable {
     public var taskCost: Double = .nan
     /// Speed (car) or altitude (drone) for the status line; NaN for arms.
     public var headline: Double = .nan
+    /// The policy asked for a takeover and the robot is holding until the episode ends.
+    public var holdingForTakeover = false
+    /// How old the measured state was when the tick used it, ns.
+    public var stateAgeNanoseconds: UInt64 = 0
 
     public init() {}
 }
@@ -57,20 +54,25 @@ public struct PipelineTotals: Sendable {
     public var meanCost: Double { ticks > 0 ? costSum / Double(ticks) : .nan }
 }
 
-/// One control tick: read → observe → policy (or expert) → robustness monitor → correction →
-/// safety filter → write → record → judge the episode. The same path deploys policies, records
-/// expert demonstrations and evaluates policies.
+/// One control tick: read → observe → propose (the action source: a policy with its monitor and
+/// corrector, an expert, a trajectory) → safety filter and write (the command port) → record →
+/// judge the episode. The same path deploys policies, records expert demonstrations, replays
+/// trajectories and evaluates policies.
 public final class ControlPipeline: ControlTask, @unchecked Sendable {
     public let session: RobotSession
     public let task: any RobotTask
-    public let source: ActionSource
-    public let safety: SafetyFilter
+    public let source: any ActionSource
+    /// The safety filter and the driver's write: the only way this pipeline moves the robot.
+    public let port: CommandPort
     public let recorder: Recorder?
     public let status: SPSCRing<StatusSnapshot>
     /// Stop after this many ticks (nil: run until stopped).
     public var tickLimit: UInt64?
     /// Stop after this many finished episodes.
     public var episodeLimit: UInt32?
+    /// Whether the task judges episodes (deploy, demonstrations, evaluation). A replay sends a
+    /// trajectory and is not a task attempt: no goals, no episode outcomes.
+    public var judgesEpisodes = true
     public private(set) var totals = PipelineTotals()
     public private(set) var fault: RunFault?
     public private(set) var stopReason: LoopStopReason?
@@ -87,13 +89,15 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
     private let builder: ObservationBuilder
     private var random: SeededRandom
     private var watchdog: Watchdog
-    private var observation: [Double]
-    private var proposed: [Double]
-    private var corrected: [Double]
-    private let filtered: UnsafeMutableBufferPointer<Double>
-    private let applied: UnsafeMutableBufferPointer<Double>
-    private var lastApplied: [Double]
-    private var decision: PolicyDecision?
+    /// State older than this is not acted on: the filter applies the fallback. Half the watchdog
+    /// timeout, so a sensor slower than the loop (telemetry at 20 Hz under a 50 Hz loop) is used
+    /// between its updates, while state the watchdog is about to call lost is not.
+    public let maximumStateAgeNanoseconds: UInt64
+    private let observation: UnsafeMutableBufferPointer<Double>
+    /// The buffers' lengths, computed once: the description's name lists are built on each access.
+    private let observationCount: Int
+    private let proposed: UnsafeMutableBufferPointer<Double>
+    private let corrected: UnsafeMutableBufferPointer<Double>
     private let period: Double
     private var episode: UInt32 = 0
     private var episodeStartTick: UInt64 = 0
@@ -102,7 +106,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
     private let kind: RobotKind
 
     /// - Parameter rateHz: the loop's rate in control (simulated) time; default the robot's.
-    public init(session: RobotSession, source: ActionSource, task: any RobotTask, recorder: Recorder?, seed: UInt64,
+    public init(session: RobotSession, source: any ActionSource, task: any RobotTask, recorder: Recorder?, seed: UInt64,
                 rateHz: Double? = nil) {
         self.session = session
         self.source = source
@@ -110,43 +114,45 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         self.recorder = recorder
         let robot = session.robot
         kind = robot.kind
-        safety = SafetyFilter(robot: robot, rateHz: rateHz)
+        port = CommandPort(driver: session.driver, robot: robot, rateHz: rateHz)
         builder = ObservationBuilder(robot: robot, task: task)
         random = SeededRandom(seed: seed)
         watchdog = Watchdog(timeout: robot.safety.watchdogTimeout)
-        observation = [Double](repeating: 0, count: robot.observationNames.count)
+        maximumStateAgeNanoseconds = watchdog.timeoutNanoseconds / 2
+        observationCount = robot.observationNames.count
+        observation = .allocate(capacity: max(1, observationCount))
+        observation.initialize(repeating: 0)
         let n = robot.actionNames.count
-        proposed = [Double](repeating: 0, count: n)
-        corrected = [Double](repeating: 0, count: n)
-        lastApplied = [Double](repeating: 0, count: n)
-        filtered = .allocate(capacity: n)
-        filtered.initialize(repeating: 0)
-        applied = .allocate(capacity: n)
-        applied.initialize(repeating: 0)
-        if case .policy(let runner) = source { decision = PolicyDecision(for: runner.network) }
+        proposed = .allocate(capacity: n)
+        proposed.initialize(repeating: 0)
+        corrected = .allocate(capacity: n)
+        corrected.initialize(repeating: 0)
         period = 1 / (rateHz ?? robot.controlRateHz)
         status = SPSCRing(capacity: 256)
     }
 
     deinit {
-        filtered.deallocate()
-        applied.deallocate()
+        observation.deallocate()
+        proposed.deallocate()
+        corrected.deallocate()
     }
 
-    /// Reads the state once and runs the policy on it, so every lazy initialisation (Swift
+    /// The safety filter on this pipeline's write path (its clamp counts are the run's).
+    public var safety: SafetyFilter { port.safety }
+
+    private var observationBuffer: UnsafeBufferPointer<Double> {
+        UnsafeBufferPointer(rebasing: observation[0..<observationCount])
+    }
+
+    /// Reads the state once and runs the source on it, so every lazy initialisation (Swift
     /// metadata, kernel dispatch) happens before the first real-time tick.
     public func warmUp() {
         _ = session.driver.read(into: session.state, deadline: MonotonicClock.nowNanoseconds() + 100_000_000)
         let state = UnsafeBufferPointer(session.state.values)
         task.reset(state: state, random: &random)
-        safety.reset(state: state)
-        for i in 0..<lastApplied.count { lastApplied[i] = safety.lastOutput[i] }
-        observation.withUnsafeMutableBufferPointer { builder.build(state: state, into: $0) }
-        if case .policy(let runner) = source, var decision {
-            runner.step(observation, lastApplied: lastApplied, into: &decision)
-            runner.reset()
-            self.decision = decision
-        }
+        port.reset(state: state)
+        builder.build(state: state, into: observation)
+        source.warmUp(ActionInput(observation: observationBuffer, state: state, lastApplied: port.applied))
     }
 
     public func loopWillStart() {
@@ -155,16 +161,17 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
 
     public func tick(_ clock: inout TickClock) -> TickOutcome {
         let now = clock.timing.wake
-        // 1. Read, leaving a fifth of the period for everything after.
+        // 1. Read, leaving two fifths of the period for everything after.
         let reading = session.driver.read(into: session.state, deadline: clock.deadline &+ clock.period * 3 / 5)
         var fresh = false
+        let readAt = MonotonicClock.nowNanoseconds()
         switch reading {
         case .fresh:
             fresh = true
-            watchdog.fresh(at: MonotonicClock.nowNanoseconds())
+            watchdog.fresh(at: readAt)
         case .stale:
             totals.staleTicks &+= 1
-            if let stale = watchdog.expired(at: MonotonicClock.nowNanoseconds()) {
+            if let stale = watchdog.expired(at: readAt) {
                 fault = .watchdog(staleNanoseconds: stale)
                 return .fault
             }
@@ -172,6 +179,10 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             fault = .driver(driverFault)
             return .fault
         }
+        // Judged by age, not by whether this very read brought news: a sensor slower than the loop
+        // leaves recent state between its updates.
+        let stateAge = session.state.timestamp == 0 ? UInt64.max : readAt &- min(readAt, session.state.timestamp)
+        let stateUsable = stateAge <= maximumStateAgeNanoseconds
         clock.markPhase()
         let state = UnsafeBufferPointer(session.state.values)
 
@@ -180,70 +191,26 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             task.reset(state: state, random: &random)
             episodeStartTick = clock.tick
             needsReset = false
-            _ = recorder?.episodeStarted(episode: episode, at: now)
+            source.episodeStarted()
+            if judgesEpisodes { _ = recorder?.episodeStarted(episode: episode, at: now) }
         }
 
-        // 3. Observe and decide.
-        observation.withUnsafeMutableBufferPointer { builder.build(state: state, into: $0) }
-        if let attack { observation.withUnsafeMutableBufferPointer { attack.perturb($0) } }
+        // 3. Observe and propose.
+        builder.build(state: state, into: observation)
+        if let attack { attack.perturb(UnsafeMutableBufferPointer(rebasing: observation[0..<observationCount])) }
         var sample = TickSample()
-        switch source {
-        case .policy(let runner):
-            runner.step(observation, lastApplied: lastApplied, into: &decision!)
-            let report = decision!.correction
-            for i in 0..<proposed.count {
-                proposed[i] = decision!.output.action[i]
-                corrected[i] = report.applied[i]
-            }
-            let monitor = decision!.monitor
-            sample.sensitivity = monitor.sensitivity
-            if let innovation = monitor.innovation {
-                sample.innovationEntry = Int32(innovation.entry)
-                sample.innovationJump = innovation.jump
-                totals.innovationFaults &+= 1
-            }
-            var confidence = Double.infinity, entropy = -Double.infinity
-            var rule: UInt8 = 0
-            for j in 0..<report.rule.count {
-                if report.confidence[j].isFinite { confidence = min(confidence, report.confidence[j]) }
-                if report.entropy[j].isFinite { entropy = max(entropy, report.entropy[j]) }
-                let fired = UInt8(report.rule[j].rawValue)
-                if rule == 0 && fired != 0 { rule = fired }
-            }
-            sample.confidence = confidence.isFinite ? confidence : .nan
-            sample.entropy = entropy.isFinite ? entropy : .nan
-            sample.rule = rule
-            sample.response = report.response
-            sample.takeoverRequested = report.takeoverRequested
-            totals.rules[Int(rule)] &+= 1
-            totals.responses[Int(report.response.rawValue)] &+= 1
-            if report.takeoverRequested {
-                totals.takeoverRequests &+= 1
-                _ = recorder?.event(.takeoverRequest, code: Int64(rule), value: monitor.sensitivity, at: now)
-            }
-            if monitor.sensitivity.isFinite { totals.maximumSensitivity = max(totals.maximumSensitivity, monitor.sensitivity) }
-            if confidence.isFinite { totals.minimumConfidence = min(totals.minimumConfidence, confidence) }
-            sample.source = .policy
-            sample.segment = .autonomous
-        case .expert(let expert, let noise):
-            proposed.withUnsafeMutableBufferPointer { expert.act(state: state, into: $0) }
-            for i in 0..<corrected.count {
-                // DART: the robot executes a perturbed action; the label stays the expert's.
-                corrected[i] = proposed[i] + (noise > 0 ? noise * random.gaussian() : 0)
-            }
-            sample.source = .expert
-            sample.segment = .demo
-        }
+        var proposal = Proposal(proposed: proposed, corrected: corrected)
+        source.propose(ActionInput(observation: observationBuffer, state: state, lastApplied: port.applied), into: &proposal, sample: &sample)
+        account(sample, at: now)
         clock.markPhase()
 
         // 4. Safety filter, then the robot.
-        let clamps = corrected.withUnsafeBufferPointer { safety.filter($0, state: state, stateFresh: fresh, into: filtered) }
-        if clamps != 0 { totals.clampedTicks &+= 1 }
-        guard session.driver.write(UnsafeBufferPointer(filtered), applied: applied, deadline: clock.nextDeadline) else {
+        guard let clamps = port.send(UnsafeBufferPointer(corrected), state: state, stateUsable: stateUsable,
+                                     fallback: proposal.fallback, deadline: clock.nextDeadline) else {
             fault = .writeFailed
             return .fault
         }
-        for i in 0..<lastApplied.count { lastApplied[i] = applied[i] }
+        if clamps != 0 { totals.clampedTicks &+= 1 }
         clock.markPhase()
 
         // 5. Record.
@@ -256,23 +223,61 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             sample.clamps = clamps
             sample.periodErrorNanoseconds = UInt32(clamping: now &- clock.deadline)
             sample.state = state
-            observation.withUnsafeBufferPointer { o in
-                proposed.withUnsafeBufferPointer { p in
-                    corrected.withUnsafeBufferPointer { c in
-                        sample.observation = o
-                        sample.proposed = p
-                        sample.corrected = c
-                        sample.applied = UnsafeBufferPointer(applied)
-                        if !recorder.record(sample) { totals.recordDrops &+= 1 }
-                    }
-                }
-            }
+            sample.observation = observationBuffer
+            sample.proposed = UnsafeBufferPointer(proposed)
+            sample.corrected = UnsafeBufferPointer(corrected)
+            sample.applied = port.applied
+            if !recorder.record(sample) { totals.recordDrops &+= 1 }
         }
 
         // 6. Judge the episode.
         let cost = task.cost(state: state)
+        if judgesEpisodes { judge(state: state, cost: cost, tick: clock.tick, at: now) }
+
+        snapshot.tick = clock.tick
+        snapshot.time = now
+        snapshot.episode = episode
+        snapshot.successes = totals.outcomes[0]
+        snapshot.failures = totals.episodes &- totals.outcomes[0]
+        snapshot.sensitivity = sample.sensitivity
+        snapshot.confidence = sample.confidence
+        snapshot.clampedTicks = totals.clampedTicks
+        snapshot.periodErrorNanoseconds = now &- clock.deadline
+        snapshot.fresh = stateUsable
+        snapshot.stateAgeNanoseconds = stateAge
+        snapshot.response = sample.response.rawValue
+        snapshot.holdingForTakeover = sample.response == .takeover && proposal.fallback
+        snapshot.taskCost = cost
+        switch kind {
+        case .arm: snapshot.headline = .nan
+        case .car: snapshot.headline = state[3]
+        case .drone: snapshot.headline = -state[2]
+        }
+        status.push(snapshot)
+        clock.markPhase()
+
+        if proposal.finished { return .finished }
+        if let episodeLimit, totals.episodes >= episodeLimit { return .finished }
+        if let tickLimit, clock.tick &+ 1 >= tickLimit { return .finished }
+        return .proceed
+    }
+
+    /// Totals of what the source's monitor reported this tick, and the takeover event.
+    private func account(_ sample: TickSample, at now: UInt64) {
+        if sample.innovationEntry >= 0 { totals.innovationFaults &+= 1 }
+        totals.rules[Int(sample.rule)] &+= 1
+        totals.responses[Int(sample.response.rawValue)] &+= 1
+        if sample.takeoverRequested {
+            totals.takeoverRequests &+= 1
+            _ = recorder?.event(.takeoverRequest, code: Int64(sample.rule), value: sample.sensitivity, at: now)
+        }
+        if sample.sensitivity.isFinite { totals.maximumSensitivity = max(totals.maximumSensitivity, sample.sensitivity) }
+        if sample.confidence.isFinite { totals.minimumConfidence = min(totals.minimumConfidence, sample.confidence) }
+    }
+
+    private func judge(state: UnsafeBufferPointer<Double>, cost: Double, tick: UInt64, at now: UInt64) {
         totals.costSum += cost
-        let elapsed = Double(clock.tick &- episodeStartTick + 1) * period
+        let elapsed = Double(tick &- episodeStartTick + 1) * period
         var verdict = task.evaluate(state: state, elapsed: elapsed)
         var outcome: EpisodeOutcome?
         if fixedHorizon && verdict == .success {
@@ -292,37 +297,13 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             needsReset = true
             succeededThisEpisode = false
         }
-
-        snapshot.tick = clock.tick
-        snapshot.time = now
-        snapshot.episode = episode
-        snapshot.successes = totals.outcomes[0]
-        snapshot.failures = totals.episodes &- totals.outcomes[0]
-        snapshot.sensitivity = sample.sensitivity
-        snapshot.confidence = sample.confidence
-        snapshot.clampedTicks = totals.clampedTicks
-        snapshot.periodErrorNanoseconds = now &- clock.deadline
-        snapshot.fresh = fresh
-        snapshot.response = sample.response.rawValue
-        snapshot.taskCost = cost
-        switch kind {
-        case .arm: snapshot.headline = .nan
-        case .car: snapshot.headline = state[3]
-        case .drone: snapshot.headline = -state[2]
-        }
-        status.push(snapshot)
-        clock.markPhase()
-
-        if let episodeLimit, totals.episodes >= episodeLimit { return .finished }
-        if let tickLimit, clock.tick &+ 1 >= tickLimit { return .finished }
-        return .proceed
     }
 
     public func loopDidStop(_ reason: LoopStopReason) {
         if case .overrunLimit(let count) = reason { fault = .overruns(count: count) }
         let now = MonotonicClock.nowNanoseconds()
         if let fault { _ = recorder?.event(.fault, code: fault.code, at: now) }
-        if !needsReset {
+        if !needsReset && judgesEpisodes {
             // The episode in progress did not finish: it was aborted.
             let result: EpisodeOutcome = .aborted
             totals.outcomes[Int(result.rawValue)] &+= 1

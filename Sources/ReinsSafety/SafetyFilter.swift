@@ -72,14 +72,18 @@ public final class SafetyFilter: @unchecked Sendable {
     public var lastOutput: UnsafeBufferPointer<Double> { UnsafeBufferPointer(last) }
 
     /// Filters `proposed` into `output` and returns the reasons it changed anything.
+    /// - Parameters:
+    ///   - stateFresh: the state is recent enough to act on; otherwise the fallback applies.
+    ///   - fallback: apply the kind's fallback (hold, slow to a stop, hover) whatever `proposed`
+    ///     says, within the same limits; a caller's decision, so no clamp reason is counted for it.
     public func filter(_ proposed: UnsafeBufferPointer<Double>, state: UnsafeBufferPointer<Double>, stateFresh: Bool,
-                       into output: UnsafeMutableBufferPointer<Double>) -> UInt32 {
+                       fallback requested: Bool = false, into output: UnsafeMutableBufferPointer<Double>) -> UInt32 {
         var mask: UInt32 = 0
         var usable = true
         for i in 0..<count where !proposed[i].isFinite { usable = false }
         if !usable { mask |= ClampReason.nonFinite.bit }
         if !stateFresh { mask |= ClampReason.staleState.bit }
-        let fallback = mask != 0
+        let fallback = mask != 0 || requested
         switch robot.body {
         case .arm(let joints): mask |= filterArm(proposed, joints: joints, fallback: fallback, into: output)
         case .car(let limits): mask |= filterCar(proposed, limits: limits, fallback: fallback, into: output)
@@ -202,13 +206,45 @@ public final class SafetyFilter: @unchecked Sendable {
             mask |= ClampReason.horizontalVelocity.bit
         }
         down = limit(down, limits.verticalVelocity, .verticalVelocity, &mask)
-        // Altitude band: never command a climb or descent that would leave it within the lookahead.
+        // The altitude band and the geofence shape the target first, so the per-tick change heads
+        // for a speed that is allowed...
+        mask |= keepInsideVolume(&north, &east, &down, state: state, limits: limits)
+        // ...then the per-tick change. The horizontal step is limited as a vector, so the result
+        // lies between two speeds inside the horizontal limit and stays inside it (component by
+        // component it would not: from (√2, √2) toward (2, 0) it would reach 2.005 m/s).
+        let stepNorth = north - last[0], stepEast = east - last[1]
+        let horizontalStep = (stepNorth * stepNorth + stepEast * stepEast).squareRoot()
+        if horizontalStep > maxChange {
+            north = last[0] + stepNorth * maxChange / horizontalStep
+            east = last[1] + stepEast * maxChange / horizontalStep
+            mask |= ClampReason.changePerTick.bit
+        }
+        down = last[2] + limit(down - last[2], maxChange, .changePerTick, &mask)
+        // ...and the band and fence once more, last: a drone close to them stops at once, even if
+        // that changes the speed by more than the per-tick change (a wall stop, like an arm's
+        // position limits).
+        mask |= keepInsideVolume(&north, &east, &down, state: state, limits: limits)
+        output[0] = north
+        output[1] = east
+        output[2] = down
+        if count > 3 {
+            var rate = fallback ? 0 : proposed[3]
+            rate = limit(rate, limits.yawRate, .yawRate, &mask)
+            output[3] = last[3] + limit(rate - last[3], maxChange, .changePerTick, &mask)
+        }
+        return mask
+    }
+
+    /// Removes the climb, descent and outward speed that would cross the altitude band or the
+    /// geofence within the lookahead.
+    private func keepInsideVolume(_ north: inout Double, _ east: inout Double, _ down: inout Double,
+                                  state: UnsafeBufferPointer<Double>, limits: DroneLimits) -> UInt32 {
+        var mask: UInt32 = 0
         let altitude = -state[2]
         let climbRoom = (limits.altitude.upperBound - altitude) / lookaheadSeconds
         let descentRoom = (altitude - limits.altitude.lowerBound) / lookaheadSeconds
         if -down > max(0, climbRoom) { down = -max(0, climbRoom); mask |= ClampReason.altitude.bit }
         if down > max(0, descentRoom) { down = max(0, descentRoom); mask |= ClampReason.altitude.bit }
-        // Geofence: remove the outward part of the velocity that would cross the fence.
         let pn = state[0], pe = state[1]
         let distance = (pn * pn + pe * pe).squareRoot()
         if distance > 1e-6 {
@@ -221,18 +257,6 @@ public final class SafetyFilter: @unchecked Sendable {
                 east -= excess * ue
                 mask |= ClampReason.geofence.bit
             }
-        }
-        var values = (north, east, down)
-        values.0 = last[0] + limit(values.0 - last[0], maxChange, .changePerTick, &mask)
-        values.1 = last[1] + limit(values.1 - last[1], maxChange, .changePerTick, &mask)
-        values.2 = last[2] + limit(values.2 - last[2], maxChange, .changePerTick, &mask)
-        output[0] = values.0
-        output[1] = values.1
-        output[2] = values.2
-        if count > 3 {
-            var rate = fallback ? 0 : proposed[3]
-            rate = limit(rate, limits.yawRate, .yawRate, &mask)
-            output[3] = last[3] + limit(rate - last[3], maxChange, .changePerTick, &mask)
         }
         return mask
     }

@@ -18,22 +18,24 @@ struct BenchLoopCommand: ParsableCommand {
             without them expect larger tails on a busy machine.
             """)
 
-    @Option(help: "Loop rate in Hz.")
+    @Option(parsing: .unconditional, help: NumberRange.rateHz.help("Loop rate in Hz."), transform: NumberRange.rateHz.parse)
     var rate: Double = 1000
 
-    @Option(help: "How long to run, in seconds.")
+    @Option(parsing: .unconditional, help: NumberRange.benchSeconds.help("How long to run, in seconds."), transform: NumberRange.benchSeconds.parse)
     var seconds: Double = 10
 
-    @Option(help: "Synthetic busy work per tick, in microseconds.")
+    @Option(parsing: .unconditional, help: NumberRange.tickMicroseconds.help("Synthetic busy work per tick, in microseconds."),
+            transform: NumberRange.tickMicroseconds.parse)
     var work: Double = 0
 
-    @Option(help: "Spin this many microseconds before each deadline instead of sleeping.")
+    @Option(parsing: .unconditional, help: NumberRange.tickMicroseconds.help("Spin this many microseconds before each deadline instead of sleeping."),
+            transform: NumberRange.tickMicroseconds.parse)
     var spin: Double = 0
 
-    @Option(help: "SCHED_FIFO priority to request (1-99).")
+    @Option(parsing: .unconditional, help: NumberRange.fifoPriority.help("SCHED_FIFO priority to request."), transform: NumberRange.fifoPriority.parse)
     var priority: Int32 = 80
 
-    @Option(help: "Pin the loop thread to this CPU.")
+    @Option(parsing: .unconditional, help: NumberRange.cpu.help("Pin the loop thread to this CPU."), transform: NumberRange.cpu.parse)
     var cpu: Int?
 
     @Flag(help: "Do not request SCHED_FIFO or memory locking.")
@@ -43,10 +45,8 @@ struct BenchLoopCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard rate > 0, rate <= 100_000 else { throw ValidationError("--rate must be between 0 and 100000 Hz, e.g. --rate 1000") }
-        guard seconds > 0 else { throw ValidationError("--seconds must be positive, e.g. --seconds 10") }
-        guard work >= 0, work * 1000 < 1e9 / rate else { throw ValidationError("--work must be shorter than the period (\(1e6 / rate) µs)") }
-        guard (1...99).contains(priority) else { throw ValidationError("--priority must be 1...99") }
+        guard work * 1000 < 1e9 / rate else { throw ValidationError("--work must be shorter than the period (\(1e6 / rate) µs)") }
+        guard spin * 1000 < 1e9 / rate else { throw ValidationError("--spin must be shorter than the period (\(1e6 / rate) µs)") }
     }
 
     func run() throws {

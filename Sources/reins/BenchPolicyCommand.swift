@@ -23,10 +23,10 @@ struct BenchPolicyCommand: ParsableCommand {
     @Argument(help: "A policy file; omit for the seeded random 64→256→256→8 ReLU MLP.", completion: .file(extensions: ["safetensors"]))
     var file: String?
 
-    @Option(help: "K, the perturbation probes per monitor tick.")
+    @Option(parsing: .unconditional, help: NumberRange.probes.help("K, the perturbation probes per monitor tick."), transform: NumberRange.probes.parse)
     var probes: Int = 8
 
-    @Option(help: "Timed calls per measurement.")
+    @Option(parsing: .unconditional, help: NumberRange.iterations.help("Timed calls per measurement."), transform: NumberRange.iterations.parse)
     var iterations: Int = 20000
 
     @Flag(help: "Also time the same network in onnxruntime (needs python3 with numpy, safetensors, onnx, onnxruntime).")
@@ -34,11 +34,6 @@ struct BenchPolicyCommand: ParsableCommand {
 
     @Flag(help: "Use the portable C kernels even when the CPU has AVX2+FMA.")
     var portable = false
-
-    func validate() throws {
-        guard (1...64).contains(probes) else { throw ValidationError("--probes must be 1...64, e.g. --probes 8") }
-        guard (100...10_000_000).contains(iterations) else { throw ValidationError("--iterations must be 100...10000000, e.g. --iterations 20000") }
-    }
 
     func run() throws {
         let network: PolicyNetwork

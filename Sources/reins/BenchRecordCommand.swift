@@ -19,10 +19,10 @@ struct BenchRecordCommand: ParsableCommand {
             size. Without --out the file goes to /tmp and is removed afterwards.
             """)
 
-    @Option(help: "Tick rate in Hz.")
+    @Option(parsing: .unconditional, help: NumberRange.rateHz.help("Tick rate in Hz."), transform: NumberRange.rateHz.parse)
     var rate: Double = 1000
 
-    @Option(help: "How long to record, in seconds.")
+    @Option(parsing: .unconditional, help: NumberRange.benchSeconds.help("How long to record, in seconds."), transform: NumberRange.benchSeconds.parse)
     var seconds: Double = 10
 
     @Option(help: "Keep the recording at this path.", completion: .file(extensions: ["mcap"]))
@@ -31,12 +31,14 @@ struct BenchRecordCommand: ParsableCommand {
     @Option(help: "Record ticks shaped like this robot instead of the built-in 6-joint arm.", completion: .file(extensions: ["yaml"]))
     var robot: String?
 
+    @Flag(help: "Replace an existing file at --out.")
+    var force = false
+
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
     func validate() throws {
-        guard rate > 0, rate <= 20_000 else { throw ValidationError("--rate must be between 0 and 20000 Hz, e.g. --rate 1000") }
-        guard seconds > 0, rate * seconds <= 100_000_000 else { throw ValidationError("--seconds must be positive and at most 1e8 ticks long, e.g. --seconds 10") }
+        guard rate * seconds <= 100_000_000 else { throw ValidationError("--seconds times --rate must be at most 1e8 ticks, e.g. --seconds 10") }
     }
 
     func run() throws {
@@ -47,7 +49,9 @@ struct BenchRecordCommand: ParsableCommand {
         } else {
             description = try Self.builtInArm(in: scratch!)
         }
-        let path = out ?? scratch!.path + "/bench.mcap"
+        let output = try out.map { try outputFile($0, kind: .mcap, option: "--out", inputs: robot == nil ? [] : description.inputFiles, force: force) }
+        // Written under `NAME.mcap.partial` until it is complete, like every recording.
+        let path = output?.temporaryPath ?? scratch!.path + "/bench.mcap"
         let recorder: Recorder
         do {
             recorder = try Recorder(path: path, robot: description)
@@ -135,8 +139,9 @@ struct BenchRecordCommand: ParsableCommand {
         defer { scratch = nil }
         do {
             report = try recorder.close()
+            try output?.commit()
         } catch {
-            printError(error.description)
+            printError("\(error)")
             throw ExitCode(1)
         }
         durations.sort()

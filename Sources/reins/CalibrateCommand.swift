@@ -20,11 +20,15 @@ struct CalibrateCommand: ParsableCommand {
 
     @OptionGroup var options: RobotOptions
 
-    @Option(help: "Where to write the calibration (default: the file the description names).")
+    @Option(help: "Where to write the calibration (default: the file the description names; replacing it needs --force).")
     var out: String?
 
-    @Option(help: "Servo ids in joint order, e.g. 1,2,3,4,5,6 (default: from the existing calibration).")
-    var ids: String?
+    @Flag(help: "Replace an existing calibration file.")
+    var force = false
+
+    @Option(parsing: .unconditional, help: NumberRange.servoID.help("Servo ids in joint order, e.g. 1,2,3,4,5,6 (default: from the existing calibration)."),
+            transform: NumberRange.servoID.parseList)
+    var ids: [Int]?
 
     @Option(help: "Joints whose servo turns the other way, comma-separated names.")
     var invert: String?
@@ -32,7 +36,8 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "current or mid-range.")
     var zeroPose: String = "mid-range"
 
-    @Option(help: "Record for this many seconds instead of waiting for Enter.")
+    @Option(parsing: .unconditional, help: NumberRange.calibrationSeconds.help("Record for this many seconds instead of waiting for Enter."),
+            transform: NumberRange.calibrationSeconds.parse)
     var seconds: Double?
 
     @Flag(help: "Write even if some joint barely moved.")
@@ -40,19 +45,21 @@ struct CalibrateCommand: ParsableCommand {
 
     func validate() throws {
         guard ArmCalibrator.ZeroPose(rawValue: zeroPose) != nil else { throw ValidationError("--zero-pose must be current or mid-range") }
-        if let ids, ids.split(separator: ",").contains(where: { Int($0) == nil }) {
-            throw ValidationError("--ids takes comma-separated numbers, e.g. --ids 1,2,3,4,5,6")
-        }
-        if let seconds, seconds <= 0 { throw ValidationError("--seconds must be positive") }
+        if let ids, Set(ids).count != ids.count { throw ValidationError("--ids names a servo twice; each joint needs its own id") }
     }
 
     func run() throws {
         let loaded = try loadRobot(options.robot, calibrationRequired: false, exitCode: 2)
+        // Checked before the torque goes off: the description and its key files are never
+        // replaced, and an existing calibration only with --force.
+        let target = out ?? loaded.calibrationPath
+        let output = try outputFile(target, kind: .calibration, option: out == nil ? "calibration" : "--out",
+                                    inputs: loaded.inputFiles.filter { $0 != loaded.calibrationPath }, force: force)
         let zero = ArmCalibrator.ZeroPose(rawValue: zeroPose)!
         let inverted = Set((invert ?? "").split(separator: ",").map(String.init))
         let robot: RobotDescription
         do {
-            robot = try ArmCalibrator.provisional(loaded, ids: ids.map { $0.split(separator: ",").compactMap { Int($0) } }, inverted: inverted)
+            robot = try ArmCalibrator.provisional(loaded, ids: ids, inverted: inverted)
         } catch {
             printError(error.description)
             throw ExitCode(2)
@@ -90,9 +97,9 @@ struct CalibrateCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let calibration = ArmCalibrator.calibration(from: recording, provisional: robot, zero: zero)
-        let path = out ?? loaded.calibrationPath
+        let path = output.path
         do {
-            try FileBytes.write(Array(ArmCalibrator.yaml(calibration, robot: robot, zero: zero).utf8), to: path)
+            try output.write(Array(ArmCalibrator.yaml(calibration, robot: robot, zero: zero).utf8))
         } catch {
             printError(error.description)
             throw ExitCode(1)
@@ -101,7 +108,12 @@ struct CalibrateCommand: ParsableCommand {
             let reach = joint.angleRange()
             print("\(name): id \(joint.servoID), homing offset \(joint.homingOffset), range \(joint.range.lowerBound)...\(joint.range.upperBound) ticks (\(fixed(reach.lowerBound, 2))...\(fixed(reach.upperBound, 2)) rad)")
         }
-        print("wrote \(path) from \(recording.samples) readings; check it with `reins check \(options.robot)`")
+        print("wrote \(path) from \(recording.samples) readings")
+        if sameFile(path, loaded.calibrationPath) {
+            print("check it with `reins check \(options.robot)` (the description with this calibration)")
+        } else {
+            print("check it with `reins check \(path)`; to use it, set `calibration:` in \(options.robot) to it, then `reins check \(options.robot)`")
+        }
     }
 }
 

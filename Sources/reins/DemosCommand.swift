@@ -18,32 +18,32 @@ struct DemosCommand: ParsableCommand {
 
     @OptionGroup var options: RobotOptions
 
-    @Option(help: "How many episodes to record.")
+    @Option(parsing: .unconditional, help: NumberRange.episodes.help("How many episodes to record."), transform: NumberRange.episodes.parse)
     var episodes: Int
 
     @Option(help: "The MCAP file to write.")
     var out: String
 
-    @Option(help: "DART noise: standard deviation added to the executed action, in action units.")
+    @Option(parsing: .unconditional, help: NumberRange.noiseSigma.help("DART noise: standard deviation added to the executed action, in action units."),
+            transform: NumberRange.noiseSigma.parse)
     var noise: Double = 0
 
-    @Option(help: "Simulator only (link: sim): simulated seconds per real second.")
+    @Option(parsing: .unconditional, help: NumberRange.simulationSpeed.help("Simulator only (link: sim): simulated seconds per real second."),
+            transform: NumberRange.simulationSpeed.parse)
     var speed: Double = 1
+
+    @Flag(help: "Replace an existing recording at --out.")
+    var force = false
 
     @Flag(help: "Print only the summary.")
     var quiet = false
 
-    func validate() throws {
-        guard episodes > 0 else { throw ValidationError("--episodes must be positive, e.g. --episodes 50") }
-        guard noise >= 0 else { throw ValidationError("--noise is a standard deviation: 0 or more") }
-        guard speed > 0, speed <= 50 else { throw ValidationError("--speed must be in (0, 50]") }
-    }
-
     func run() throws {
         let robot = try options.loadRobot()
         if robot.link != .sim && speed != 1 { throw ValidationError("--speed applies only to simulated robots (link: sim)") }
+        let output = try outputFile(out, kind: .mcap, option: "--out", inputs: robot.inputFiles, force: force)
         let run = PipelineRun(robot: robot, controller: .expert(noise: noise), options: options, rate: nil, speed: speed,
-                              spin: 0, quiet: quiet, recordPath: out)
+                              spin: 0, quiet: quiet, record: output)
         try run.execute(tickLimit: nil, episodeLimit: UInt32(episodes))
     }
 }

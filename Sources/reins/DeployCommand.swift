@@ -43,38 +43,39 @@ struct DeployCommand: ParsableCommand {
     @Option(help: "Policy file (.safetensors, with its .yaml beside it or config in its metadata).")
     var policy: String
 
-    @Option(help: "Loop rate in Hz (default: the robot's control rate).")
+    @Option(parsing: .unconditional, help: NumberRange.rateHz.help("Loop rate in Hz (default: the robot's control rate)."), transform: NumberRange.rateHz.parse)
     var rate: Double?
 
-    @Option(help: "Stop after this many seconds of control.")
+    @Option(parsing: .unconditional, help: NumberRange.runSeconds.help("Stop after this many seconds of control."), transform: NumberRange.runSeconds.parse)
     var duration: Double?
 
-    @Option(help: "Stop after this many episodes of the robot's task.")
+    @Option(parsing: .unconditional, help: NumberRange.episodes.help("Stop after this many episodes of the robot's task."), transform: NumberRange.episodes.parse)
     var episodes: Int?
 
     @Option(help: "Record every tick into this MCAP file.")
     var record: String?
 
+    @Flag(help: "Replace an existing recording at --record.")
+    var force = false
+
     @Flag(help: "Deploy even if the Lipschitz certificate exceeds the action tolerance.")
     var acceptUncertified = false
 
-    @Option(help: "Simulator only (link: sim): simulated seconds per real second; the loop runs that much faster too.")
+    @Option(parsing: .unconditional, help: NumberRange.simulationSpeed.help("Simulator only (link: sim): simulated seconds per real second; the loop runs that much faster too."),
+            transform: NumberRange.simulationSpeed.parse)
     var speed: Double = 1
 
-    @Option(help: "Spin this many microseconds before each deadline for lower jitter.")
+    @Option(parsing: .unconditional, help: NumberRange.tickMicroseconds.help("Spin this many microseconds before each deadline for lower jitter."),
+            transform: NumberRange.tickMicroseconds.parse)
     var spin: Double = 0
 
     @Flag(help: "Print only the summary.")
     var quiet = false
 
-    @Option(help: "Robustness experiments: perturb every measured observation by an adversarial offset of this L2 size each tick.")
+    @Option(parsing: .unconditional,
+            help: NumberRange.observationEpsilon.help("Robustness experiments: perturb every measured observation by an adversarial offset of this L2 size each tick."),
+            transform: NumberRange.observationEpsilon.parse)
     var attack: Double?
-
-    func validate() throws {
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive, e.g. --duration 10") }
-        if let episodes, episodes <= 0 { throw ValidationError("--episodes must be positive") }
-        guard speed > 0, speed <= 50 else { throw ValidationError("--speed must be in (0, 50]") }
-    }
 
     func run() throws {
         let robot = try options.loadRobot()
@@ -98,15 +99,17 @@ struct DeployCommand: ParsableCommand {
             throw ExitCode(RunExit.refused)
         }
         if robot.link != .sim && speed != 1 { throw ValidationError("--speed applies only to simulated robots (link: sim)") }
+        let inputs = robot.inputFiles + [policy, PolicyNetwork.companionConfigPath(for: policy)]
+        let output = try record.map { try outputFile($0, kind: .mcap, option: "--record", inputs: inputs, force: force) }
         let run = PipelineRun(robot: robot, controller: .policy(network, robustness, attack: attack), options: options, rate: rate,
-                              speed: speed, spin: spin, quiet: quiet, recordPath: record)
+                              speed: speed, spin: spin, quiet: quiet, record: output)
         let controlRate = rate ?? robot.controlRateHz
         try run.execute(tickLimit: duration.map { UInt64(($0 * controlRate).rounded()) }, episodeLimit: episodes.map(UInt32.init))
     }
 }
 
 /// Opens a recording for a policy run, with the policy's identity (weights hash, certificate).
-func openPolicyRecorder(_ path: String, robot: RobotDescription, network: PolicyNetwork, certificate: RobustnessCertificate?) throws -> Recorder {
+func openPolicyRecorder(_ output: OutputFile, robot: RobotDescription, network: PolicyNetwork, certificate: RobustnessCertificate?) throws -> Recorder {
     var hash = ""
     if let bytes = try? FileBytes.read(network.sourcePath) {
         hash = SHA256.hash(bytes).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
@@ -115,37 +118,51 @@ func openPolicyRecorder(_ path: String, robot: RobotDescription, network: Policy
     let identity = PolicyIdentity(path: network.sourcePath, weightsSHA256: hash, certifiedLipschitzBound: certificate?.lipschitzBound,
                                   actionTolerance: certificate?.actionTolerance, certified: certificate?.isCertified,
                                   configPath: FileBytes.exists(yaml) ? yaml : nil)
-    return try openRecorder(path, robot: robot, policy: identity)
+    return try openRecorder(output, robot: robot, policy: identity)
 }
 
-func openRecorder(_ path: String, robot: RobotDescription, policy: PolicyIdentity? = nil) throws -> Recorder {
+/// Opens a recording under the output's temporary name (`NAME.mcap.partial`); `closeRecorder`
+/// gives it its real name once it is complete, so a killed run leaves the `.partial` file
+/// (readable, and completed by `reins record repair`) and never a half file under the real name.
+func openRecorder(_ output: OutputFile, robot: RobotDescription, policy: PolicyIdentity? = nil) throws -> Recorder {
     do {
-        return try Recorder(path: path, robot: robot, policy: policy)
+        return try Recorder(path: output.temporaryPath, robot: robot, policy: policy)
     } catch {
         printError("cannot record: \(error)")
         throw ExitCode(RunExit.badInput)
     }
 }
 
-/// Finishes a recording and says what it holds.
-func closeRecorder(_ recorder: Recorder) {
+/// Checks an output path before anything runs (see `OutputFile`); a refusal exits 2.
+func outputFile(_ path: String, kind: FileKind, option: String, inputs: [String], force: Bool) throws -> OutputFile {
     do {
-        let report = try recorder.close()
-        print("recording: \(recorder.path), \(report.ticks) ticks, \(report.episodeRecords / 2) episodes, \(report.fileBytes / 1024) KiB"
-              + (report.droppedRecords > 0 ? ", \(report.droppedRecords) records dropped" : ""))
+        return try OutputFile(path, kind: kind, option: option, inputs: inputs, force: force)
     } catch {
-        printError("recording \(recorder.path) did not close cleanly: \(error); `reins record repair` can complete it")
+        throw badInput(error.description)
     }
 }
 
-/// What drives a run: a policy (deploy) or a scripted expert (demonstrations).
+/// Finishes a recording, gives it its real name and says what it holds.
+func closeRecorder(_ recorder: Recorder, output: OutputFile) {
+    do {
+        let report = try recorder.close()
+        try output.commit()
+        print("recording: \(output.path), \(report.ticks) ticks, \(report.episodeRecords / 2) episodes, \(report.fileBytes / 1024) KiB"
+              + (report.droppedRecords > 0 ? ", \(report.droppedRecords) records dropped" : ""))
+    } catch {
+        printError("recording \(recorder.path) did not close cleanly: \(error); `reins record repair \(recorder.path)` can complete it")
+    }
+}
+
+/// What drives a run: a policy (deploy), a scripted expert (demonstrations) or a trajectory (replay).
 enum RunController {
     case policy(PolicyNetwork, RobustnessCertificate, attack: Double?)
     case expert(noise: Double)
+    case trajectory(Trajectory)
 }
 
-/// One run on a robot: session, pipeline, loop, live status, summary and recording. `reins deploy`
-/// and `reins demos` differ only in the controller.
+/// One run on a robot: session, pipeline, loop, live status, summary and recording. `reins deploy`,
+/// `reins demos` and `reins replay` differ only in the controller.
 struct PipelineRun {
     let robot: RobotDescription
     let controller: RunController
@@ -154,9 +171,13 @@ struct PipelineRun {
     let speed: Double
     let spin: Double
     let quiet: Bool
-    let recordPath: String?
+    let record: OutputFile?
 
     func execute(tickLimit: UInt64?, episodeLimit: UInt32?) throws {
+        let controlRate = rate ?? robot.controlRateHz
+        guard controlRate * speed <= NumberRange.rateHz.upper else {
+            throw badInput("the loop would run at \(fixed(controlRate * speed, 0)) Hz (rate \(fixed(controlRate, 0)) Hz × speed \(speed)); keep rate × --speed within \(NumberRange.rateHz.text)")
+        }
         var simulatorOptions = try options.simulatorOptions()
         simulatorOptions.speed = speed
         let session: RobotSession
@@ -174,6 +195,8 @@ struct PipelineRun {
                 print("policy: \(network.sourcePath), \(network.layers.map { "\($0.inputs)" }.joined(separator: "→"))→\(network.actionCount) \(network.activation), \(certificate.summary)")
             case .expert(let noise):
                 print("expert: scripted \(robot.kind.rawValue) expert" + (noise > 0 ? ", DART noise σ \(noise) on the executed action" : ""))
+            case .trajectory(let trajectory):
+                print("trajectory: \(trajectory.actions.count) actions, through the safety filter after a ramp to the first")
             }
             if let simulator = session.simulator { print("simulator: " + simulator.connectionLines.joined(separator: "; ")) }
         }
@@ -184,27 +207,29 @@ struct PipelineRun {
             session.driver.safeStop(reason: "activation failed")
             throw ExitCode(RunExit.unavailable)
         }
-        let controlRate = rate ?? robot.controlRateHz
         let task = TaskFactory.make(for: robot)
-        let source: ActionSource
+        let source: any ActionSource
         let recorder: Recorder?
         var attack: ObservationAttack?
         switch controller {
         case .policy(let network, let certificate, let epsilon):
-            source = .policy(PolicyRunner(network: network, settings: robot.monitor,
-                                          innovationBounds: ObservationBuilder.innovationBounds(robot: robot, rateHz: controlRate)))
-            recorder = try recordPath.map { try openPolicyRecorder($0, robot: robot, network: network, certificate: certificate) }
+            source = PolicySource(network: network, robot: robot, rateHz: controlRate)
+            recorder = try record.map { try openPolicyRecorder($0, robot: robot, network: network, certificate: certificate) }
             if let epsilon {
                 attack = ObservationAttack(network: network, epsilon: epsilon, seed: options.seed)
             }
         case .expert(let noise):
-            source = .expert(ExpertFactory.make(for: robot, task: task), noise: noise)
-            recorder = try recordPath.map { try openRecorder($0, robot: robot) }
+            source = ExpertSource(ExpertFactory.make(for: robot, task: task), noise: noise, seed: options.seed)
+            recorder = try record.map { try openRecorder($0, robot: robot) }
+        case .trajectory(let trajectory):
+            source = TrajectorySource(trajectory, robot: robot, rateHz: controlRate)
+            recorder = try record.map { try openRecorder($0, robot: robot) }
         }
         let pipeline = ControlPipeline(session: session, source: source, task: task, recorder: recorder, seed: options.seed, rateHz: controlRate)
         pipeline.tickLimit = tickLimit
         pipeline.episodeLimit = episodeLimit
         pipeline.attack = attack
+        if case .trajectory = controller { pipeline.judgesEpisodes = false }
         pipeline.warmUp()
         // Simulated time runs `speed` times faster, and so does the loop: each tick is still one
         // control period of the robot's time.
@@ -227,7 +252,12 @@ struct PipelineRun {
         status.finish()
         let summary = RunSummary(pipeline: pipeline, statistics: loop.statistics.snapshot(), reason: reason, robot: robot)
         print(summary.text)
-        if let recorder { closeRecorder(recorder) }
+        if let replay = pipeline.source as? TrajectorySource {
+            print("replayed \(replay.index) of \(replay.trajectory.actions.count) actions on \(session.driver.deviceName)"
+                  + " after \(replay.rampTicks) ticks reaching the first")
+            print("state: " + zip(session.state.names, session.state.values).map { "\($0) \(fixed($1, 3))" }.joined(separator: ", "))
+        }
+        if let recorder, let record { closeRecorder(recorder, output: record) }
         if pipeline.fault != nil { throw ExitCode(RunExit.faulted) }
     }
 }

@@ -31,23 +31,29 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Output policy file (.safetensors); the config goes beside it as .yaml.")
     var out: String
 
-    @Option(help: "Certified Lipschitz bound to enforce (action units per observation unit).")
+    @Option(parsing: .unconditional, help: NumberRange.lipschitzBound.help("Certified Lipschitz bound to enforce (action units per observation unit)."),
+            transform: NumberRange.lipschitzBound.parse)
     var lipschitz: Double?
 
-    @Option(help: "Hidden layer widths, comma-separated.")
-    var hidden: String = "256,256"
+    @Option(parsing: .unconditional, help: NumberRange.hiddenWidth.help("Hidden layer widths, comma-separated (default 256,256)."), transform: NumberRange.hiddenWidth.parseList)
+    var hidden: [Int] = [256, 256]
 
-    @Option(help: "CARIL classification head: bins per action dimension (the paper uses 11).")
+    @Option(parsing: .unconditional, help: NumberRange.classificationBins.help("CARIL classification head: bins per action dimension (the paper uses 11)."),
+            transform: NumberRange.classificationBins.parse)
     var bins: Int?
 
-    @Option(help: "Passes over the data (default: enough for about 10 000 optimiser steps).")
+    @Option(parsing: .unconditional, help: NumberRange.epochs.help("Passes over the data (default: enough for about 10 000 optimiser steps)."),
+            transform: NumberRange.epochs.parse)
     var epochs: Int?
 
-    @Option(help: "Random seed (split, initial weights, batches).")
+    @Option(parsing: .unconditional, help: NumberRange.seed.help("Random seed (split, initial weights, batches)."), transform: NumberRange.seed.parse)
     var seed: UInt64 = 0
 
-    @Option(help: "Adam learning rate.")
+    @Option(parsing: .unconditional, help: NumberRange.learningRate.help("Adam learning rate."), transform: NumberRange.learningRate.parse)
     var learningRate: Double = 3e-3
+
+    @Flag(help: "Replace an existing policy (and its config) at --out.")
+    var force = false
 
     @Flag(help: "Print only the result.")
     var quiet = false
@@ -55,14 +61,19 @@ struct FitCommand: ParsableCommand {
     func validate() throws {
         guard !recordings.isEmpty else { throw ValidationError("name at least one recording, e.g. `reins fit demos.mcap --robot ... --out policy.safetensors`") }
         guard out.hasSuffix(".safetensors") else { throw ValidationError("--out must end in .safetensors, e.g. --out Robots/policies/arm.safetensors") }
-        guard hidden.split(separator: ",").allSatisfy({ Int($0) != nil }) else { throw ValidationError("--hidden takes comma-separated widths, e.g. --hidden 256,256") }
     }
 
     func run() throws {
         let description = try loadRobot(robot, exitCode: 2)
+        // Both outputs are checked before the fit: a policy over a recording, or its config over
+        // the robot description beside it, is refused before minutes of training, not after.
+        let inputs = recordings + description.inputFiles
+        let policyOutput = try outputFile(out, kind: .safetensors, option: "--out", inputs: inputs, force: force)
+        let configPath = PolicyNetwork.companionConfigPath(for: out)
+        _ = try outputFile(configPath, kind: .policyConfig, option: "--out (its config)", inputs: inputs, force: force)
         let dataset = try FitCommand.dataset(from: recordings, robot: description)
         var configuration = FitConfiguration()
-        configuration.hiddenSizes = hidden.split(separator: ",").compactMap { Int($0) }
+        configuration.hiddenSizes = hidden
         configuration.lipschitzBound = lipschitz
         configuration.classificationBins = bins
         configuration.epochs = epochs
@@ -78,7 +89,7 @@ struct FitCommand: ParsableCommand {
             throw ExitCode(1)
         }
         do {
-            try result.write(to: out)
+            try result.write(to: policyOutput.path)
         } catch {
             printError(error.description)
             throw ExitCode(1)

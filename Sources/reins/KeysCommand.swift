@@ -35,8 +35,8 @@ struct KeysCommand: ParsableCommand {
 
         func run() throws {
             let publicFile = directory + "/" + name + ".key"
-            if !force && (FileBytes.exists(publicFile) || FileBytes.exists(publicFile + "_secret")) {
-                throw ValidationError("\(publicFile) already exists; pass --force to replace it or choose another name")
+            for file in [publicFile, publicFile + "_secret"] {
+                _ = try outputFile(file, kind: .curveKey, option: "NAME", inputs: [], force: force)
             }
             let pair = try CurveKeyPair.generate()
             let files = try CurveCertificate.write(pair, name: name, directory: directory)

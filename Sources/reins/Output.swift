@@ -16,6 +16,12 @@ func loadRobot(_ path: String, calibrationRequired: Bool = true, exitCode: Int32
     }
 }
 
+/// Prints `message` on standard error and gives the exit status for bad input (2) to throw.
+func badInput(_ message: String) -> ExitCode {
+    printError(message)
+    return ExitCode(RunExit.badInput)
+}
+
 /// Writes a line to standard error (problems), keeping standard output for results.
 func printError(_ line: String) {
     let text = line + "\n"
@@ -43,4 +49,10 @@ func fixed(_ value: Double, _ decimals: Int) -> String {
         text += "." + digits
     }
     return text
+}
+
+/// Whether two paths name the same existing file (links and path spellings resolved).
+func sameFile(_ a: String, _ b: String) -> Bool {
+    var first = stat(), second = stat()
+    return stat(a, &first) == 0 && stat(b, &second) == 0 && first.st_dev == second.st_dev && first.st_ino == second.st_ino
 }

@@ -66,15 +66,11 @@ struct PolicyCommand: ParsableCommand {
         @Option(help: "A robot description to check the policy against, e.g. Robots/sim-arm.yaml.", completion: .file(extensions: ["yaml"]))
         var robot: String?
 
-        @Option(help: "Observations sampled for the empirical lower bound.")
+        @Option(parsing: .unconditional, help: NumberRange.samples.help("Observations sampled for the empirical lower bound."), transform: NumberRange.samples.parse)
         var samples: Int = 256
 
         @Option(help: "Also evaluate the empirical lower bound at these observations (JSON lines, as for `policy eval`).", completion: .file())
         var observations: String?
-
-        func validate() throws {
-            guard samples >= 1, samples <= 1_000_000 else { throw ValidationError("--samples must be 1...1000000, e.g. --samples 256") }
-        }
 
         func run() throws {
             let network = try PolicyCommand.loadPolicy(file)
@@ -162,16 +158,13 @@ struct PolicyCommand: ParsableCommand {
         @Option(help: "Observations as JSON lines (default: standard input).", completion: .file())
         var input: String?
 
-        @Option(help: "ε, the sensor noise bound for the probes, when no --robot is given.")
+        @Option(parsing: .unconditional, help: NumberRange.observationEpsilon.help("ε, the sensor noise bound for the probes, when no --robot is given."),
+                transform: NumberRange.observationEpsilon.parse)
         var epsilon: Double = 0.01
 
-        @Option(help: "Sensitivity above which the response fires, when no --robot is given.")
+        @Option(parsing: .unconditional, help: NumberRange.sensitivityLimit.help("Sensitivity above which the response fires, when no --robot is given."),
+                transform: NumberRange.sensitivityLimit.parse)
         var sensitivityLimit: Double?
-
-        func validate() throws {
-            guard epsilon > 0, epsilon.isFinite else { throw ValidationError("--epsilon must be a positive number, e.g. --epsilon 0.01") }
-            if let sensitivityLimit, !(sensitivityLimit > 0) { throw ValidationError("--sensitivity-limit must be positive, e.g. --sensitivity-limit 50") }
-        }
 
         func run() throws {
             let network = try PolicyCommand.loadPolicy(file)

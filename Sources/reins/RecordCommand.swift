@@ -114,11 +114,15 @@ struct RecordCommand: ParsableCommand {
         @Argument(help: "The recording to repair (.mcap).", completion: .file(extensions: ["mcap"]))
         var file: String
 
-        @Option(help: "Where to write the repaired file (default: FILE with .repaired.mcap).", completion: .file(extensions: ["mcap"]))
+        @Option(help: "Where to write the repaired file (default: NAME.mcap for a killed run's NAME.mcap.partial, else NAME.repaired.mcap).",
+                completion: .file(extensions: ["mcap"]))
         var out: String?
 
+        @Flag(help: "Replace an existing file at the output path.")
+        var force = false
+
         func run() throws {
-            let output = out ?? (file.hasSuffix(".mcap") ? String(file.dropLast(5)) : file) + ".repaired.mcap"
+            let output = try outputFile(out ?? Self.defaultOutput(for: file), kind: .mcap, option: "--out", inputs: [file], force: force).path
             let contents: MCAPContents
             do {
                 contents = try MCAPReader.read(path: file)
@@ -142,6 +146,12 @@ struct RecordCommand: ParsableCommand {
             if report.messagesFromCutChunk > 0 { kept += " (\(report.messagesFromCutChunk) messages from the chunk cut short)" }
             if report.orphanedMessages > 0 { kept += "; \(report.orphanedMessages) messages dropped: their channel record is lost" }
             print("wrote \(output): \(kept); recovered \(report.recoveredBytes) of \(report.inputBytes) bytes")
+        }
+
+        /// A killed run leaves `NAME.mcap.partial`: repaired, it takes the name the run would have given it.
+        static func defaultOutput(for file: String) -> String {
+            if file.hasSuffix(".mcap.partial") { return String(file.dropLast(".partial".count)) }
+            return (file.hasSuffix(".mcap") ? String(file.dropLast(5)) : file) + ".repaired.mcap"
         }
     }
 }

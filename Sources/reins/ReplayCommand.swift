@@ -10,7 +10,7 @@ struct RobotOptions: ParsableArguments {
     @Option(help: "Robot description (Robots/*.yaml).")
     var robot: String
 
-    @Option(help: "Simulator only (link: sim): random seed for faults and noise.")
+    @Option(parsing: .unconditional, help: NumberRange.seed.help("Simulator only (link: sim): random seed for faults and noise."), transform: NumberRange.seed.parse)
     var seed: UInt64 = 1
 
     @Option(help: "Simulator only (link: sim): faults to inject, e.g. drop=0.01,disconnect=5s.")
@@ -48,14 +48,18 @@ struct RobotOptions: ParsableArguments {
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Send a recorded or written sequence of actions through the robot's driver.",
+        abstract: "Send a recorded or written sequence of actions to the robot through the safety filter.",
         discussion: """
-            Actions go out one per tick at the robot's control rate (or --rate), with the driver's \
-            watchdog on; at the end, or on a fault, the robot performs its safe stop (arm: hold then \
-            torque off; car: brake and centre; drone: hover then land). TRAJECTORY is CSV (optional \
-            header naming the action columns), JSON lines (an array per line, or an object keyed by \
-            action name), or an MCAP recording, whose applied actions are replayed (--episode picks \
-            one). Values outside the robot's limits are refused before anything moves.
+            Actions go out one per tick at the robot's control rate (or --rate), through the same \
+            safety filter as a deployed policy, with the watchdog on. The robot first moves to the \
+            first row at its own velocity, acceleration and per-tick limits (however far it is), then \
+            follows the rows; a row the limits do not allow is clamped and counted, as in deploy. At \
+            the end, or on a fault, the robot performs its safe stop (arm: hold then torque off; car: \
+            brake and centre; drone: hover then land). TRAJECTORY is CSV (optional header naming the \
+            action columns, e.g. shoulder_pan.goal), JSON lines (an array per line, or an object keyed \
+            by action name), or an MCAP recording, whose applied actions are replayed (--episode picks \
+            one). Values outside the robot's position, speed or altitude limits are refused before \
+            anything moves.
             """)
 
     @OptionGroup var options: RobotOptions
@@ -63,11 +67,21 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "CSV or JSON-lines file of actions, or an MCAP recording (its applied actions).")
     var trajectory: String
 
-    @Option(help: "For a recording: the episode to replay (default: all, in order).")
+    @Option(parsing: .unconditional, help: NumberRange.episodeIndex.help("For a recording: the episode to replay (default: all, in order)."),
+            transform: NumberRange.episodeIndex.parse)
     var episode: UInt32?
 
-    @Option(help: "Loop rate in Hz (default: the robot's control rate).")
+    @Option(parsing: .unconditional, help: NumberRange.rateHz.help("Loop rate in Hz (default: the robot's control rate)."), transform: NumberRange.rateHz.parse)
     var rate: Double?
+
+    @Option(help: "Record every tick into this MCAP file.")
+    var record: String?
+
+    @Flag(help: "Replace an existing recording at --record.")
+    var force = false
+
+    @Flag(help: "Print only the summary.")
+    var quiet = false
 
     func run() throws {
         let robot = try options.loadRobot()
@@ -76,37 +90,11 @@ struct ReplayCommand: ParsableCommand {
             actions = try Trajectory.load(path: trajectory, robot: robot, episode: episode)
         } catch {
             printError(error.description)
-            throw ExitCode(2)
+            throw ExitCode(RunExit.badInput)
         }
-        let session = try options.openSession(robot)
-        defer { session.close() }
-        do {
-            try session.activate()
-        } catch {
-            printError("cannot activate: \(error)")
-            session.driver.safeStop(reason: "activation failed")
-            throw ExitCode(3)
-        }
-        let task = ReplayTask(session: session, trajectory: actions)
-        let loop = ControlLoop(configuration: LoopConfiguration(
-            rateHz: rate ?? robot.controlRateHz, realtime: options.realtime,
-            maxConsecutiveOverruns: robot.safety.maxConsecutiveOverruns, phaseNames: ReplayTask.phaseNames), task: task)
-        StopSignal.install()
-        let report = loop.start()
-        while !StopSignal.wait(seconds: 0.05) {
-            if task.stopReason != nil { break }
-        }
-        if StopSignal.received != nil { loop.requestStop() }
-        let reason = loop.wait()
-        let stats = loop.statistics.snapshot()
-        print("replayed \(task.ticks) of \(actions.actions.count) actions on \(session.driver.deviceName) at \(fixed(stats.achievedRateHz, 1)) Hz (\(report.scheduling))")
-        print("period error p50 \(microseconds(stats.periodError.p50)), p99 \(microseconds(stats.periodError.p99)); overruns \(stats.overrunTicks)")
-        print("state: " + zip(session.state.names, session.state.values).map { "\($0) \(fixed($1, 3))" }.joined(separator: ", "))
-        print("safe stop: \(robot.kind.safeStopSummary)")
-        if let fault = task.fault {
-            printError("fault: \(fault.message(device: session.driver.deviceName, watchdogTimeout: robot.safety.watchdogTimeout))")
-            throw ExitCode(4)
-        }
-        if reason == .requested { print("stopped by signal") }
+        let output = try record.map { try outputFile($0, kind: .mcap, option: "--record", inputs: robot.inputFiles + [trajectory], force: force) }
+        let run = PipelineRun(robot: robot, controller: .trajectory(actions), options: options, rate: rate, speed: 1, spin: 0, quiet: quiet,
+                              record: output)
+        try run.execute(tickLimit: nil, episodeLimit: nil)
     }
 }

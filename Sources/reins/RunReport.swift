@@ -43,13 +43,18 @@ final class LiveStatus {
         line += "sensitivity \(latest.sensitivity.isNaN ? "-" : fixed(latest.sensitivity, 2))  "
         line += "confidence \(latest.confidence.isNaN ? "-" : fixed(latest.confidence, 2))  "
         line += "clamped \(latest.clampedTicks)  "
-        switch kind {
-        case .arm: line += "to target \(fixed(latest.taskCost, 3)) rad  "
-        case .car: line += "speed \(fixed(latest.headline, 2)) m/s  off centre \(fixed(latest.taskCost, 3)) m  "
-        case .drone: line += "altitude \(fixed(latest.headline, 2)) m  to waypoint \(fixed(latest.taskCost, 2)) m  "
+        if pipeline.judgesEpisodes {
+            switch kind {
+            case .arm: line += "to target \(fixed(latest.taskCost, 3)) rad  "
+            case .car: line += "speed \(fixed(latest.headline, 2)) m/s  off centre \(fixed(latest.taskCost, 3)) m  "
+            case .drone: line += "altitude \(fixed(latest.headline, 2)) m  to waypoint \(fixed(latest.taskCost, 2)) m  "
+            }
+            line += "episodes \(latest.successes)/\(latest.successes + latest.failures) ok"
+        } else if kind != .arm {
+            line += kind == .car ? "speed \(fixed(latest.headline, 2)) m/s" : "altitude \(fixed(latest.headline, 2)) m"
         }
-        line += "episodes \(latest.successes)/\(latest.successes + latest.failures) ok"
-        line += latest.fresh ? "" : "  STALE"
+        line += latest.holdingForTakeover ? "  TAKEOVER REQUESTED: holding (no operator attached)" : ""
+        line += latest.fresh ? "" : "  STALE (state \(latest.stateAgeNanoseconds == .max ? "never read" : "\(latest.stateAgeNanoseconds / 1_000_000) ms old"))"
         if terminal {
             print("\r\u{1B}[2K" + line, terminator: "")
             reins_flush_stdout()
@@ -77,19 +82,26 @@ struct RunSummary {
         lines.append("period error p50 \(microseconds(stats.periodError.p50)), p99 \(microseconds(stats.periodError.p99)), max \(microseconds(stats.periodError.max)); overruns \(stats.overrunTicks) (skipped periods \(stats.skippedPeriods))")
         lines.append("tick duration p50 \(microseconds(stats.tickDuration.p50)), p99 \(microseconds(stats.tickDuration.p99))"
                      + stats.phases.map { ", \($0.name) p99 \(microseconds($0.duration.p99))" }.joined())
-        let ruleNames = ["none", "agree", "override", "low confidence", "regression"]
-        let rules = (0..<totals.rules.count).filter { totals.rules[$0] > 0 }.map { "\(ruleNames[$0]) \(totals.rules[$0])" }
-        lines.append("corrections by rule: " + (rules.isEmpty ? "none" : rules.joined(separator: ", ")))
-        let responses = ResponseTaken.allCases.filter { $0 != .none && totals.responses[Int($0.rawValue)] > 0 }
-            .map { "\($0) \(totals.responses[Int($0.rawValue)])" }
-        lines.append("responses: " + (responses.isEmpty ? "none" : responses.joined(separator: ", ")) + "; takeover requests \(totals.takeoverRequests)")
+        if pipeline.source is PolicySource {
+            let ruleNames = ["none", "agree", "override", "low confidence", "regression"]
+            let rules = (0..<totals.rules.count).filter { totals.rules[$0] > 0 }.map { "\(ruleNames[$0]) \(totals.rules[$0])" }
+            lines.append("corrections by rule: " + (rules.isEmpty ? "none" : rules.joined(separator: ", ")))
+            let responses = ResponseTaken.allCases.filter { $0 != .none && totals.responses[Int($0.rawValue)] > 0 }
+                .map { "\($0) \(totals.responses[Int($0.rawValue)])" }
+            lines.append("responses: " + (responses.isEmpty ? "none" : responses.joined(separator: ", ")) + "; takeover requests \(totals.takeoverRequests)"
+                         + (totals.takeoverRequests > 0 ? " (no operator attached: the robot held until the episode ended)" : ""))
+        }
         let clamps = pipeline.safety.counts.filter { $0.count > 0 }.map { "\($0.reason) \($0.count)" }
         lines.append("safety-filter clamps: " + (clamps.isEmpty ? "none" : clamps.joined(separator: ", ")) + " (ticks clamped \(totals.clampedTicks))")
-        lines.append("monitor: max sensitivity \(fixed(totals.maximumSensitivity, 3)) (limit \(fixed(robot.monitor.sensitivityLimit, 3))), "
-                     + "min confidence \(totals.minimumConfidence.isFinite ? fixed(totals.minimumConfidence, 3) : "-"), innovation faults \(totals.innovationFaults)")
-        let outcomes = EpisodeOutcome.allCases.filter { totals.outcomes[Int($0.rawValue)] > 0 }.map { "\($0) \(totals.outcomes[Int($0.rawValue)])" }
-        lines.append("episodes: " + (outcomes.isEmpty ? "none finished" : outcomes.joined(separator: ", ")))
-        lines.append("task cost: mean \(fixed(totals.meanCost, 4)) (\(robot.kind == .arm ? "rms joint error, rad" : robot.kind == .car ? "distance from the centre line, m" : "distance to the waypoint, m"))")
+        if pipeline.source is PolicySource {
+            lines.append("monitor: max sensitivity \(fixed(totals.maximumSensitivity, 3)) (limit \(fixed(robot.monitor.sensitivityLimit, 3))), "
+                         + "min confidence \(totals.minimumConfidence.isFinite ? fixed(totals.minimumConfidence, 3) : "-"), innovation faults \(totals.innovationFaults)")
+        }
+        if pipeline.judgesEpisodes {
+            let outcomes = EpisodeOutcome.allCases.filter { totals.outcomes[Int($0.rawValue)] > 0 }.map { "\($0) \(totals.outcomes[Int($0.rawValue)])" }
+            lines.append("episodes: " + (outcomes.isEmpty ? "none finished" : outcomes.joined(separator: ", ")))
+            lines.append("task cost: mean \(fixed(totals.meanCost, 4)) (\(robot.kind == .arm ? "rms joint error, rad" : robot.kind == .car ? "distance from the centre line, m" : "distance to the waypoint, m"))")
+        }
         if let attack = pipeline.attack {
             lines.append("attack: ε \(attack.epsilon), largest action change \(fixed(attack.largestActionChange, 4))")
         }

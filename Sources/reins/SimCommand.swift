@@ -32,26 +32,25 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Car only: ZeroMQ endpoint for the pose stream, e.g. zmq:tcp://127.0.0.1:5601.")
     var localization: String?
 
-    @Option(help: "Random seed for faults and noise.")
+    @Option(parsing: .unconditional, help: NumberRange.seed.help("Random seed for faults and noise."), transform: NumberRange.seed.parse)
     var seed: UInt64 = 1
 
     @Option(help: "Faults to inject, e.g. drop=0.01,delay=5ms,noise=0.002.")
     var faults: String?
 
-    @Option(help: "Simulated seconds per real second.")
+    @Option(parsing: .unconditional, help: NumberRange.simulationSpeed.help("Simulated seconds per real second."), transform: NumberRange.simulationSpeed.parse)
     var speed: Double = 1
 
-    @Option(help: "Stop after this many seconds (default: until Ctrl-C).")
+    @Option(parsing: .unconditional, help: NumberRange.runSeconds.help("Stop after this many seconds (default: until Ctrl-C)."), transform: NumberRange.runSeconds.parse)
     var duration: Double?
 
-    @Option(help: "Drone telemetry rate in Hz.")
+    @Option(parsing: .unconditional, help: NumberRange.telemetryRateHz.help("Drone telemetry rate in Hz."), transform: NumberRange.telemetryRateHz.parse)
     var telemetryRate: Double = 50
 
     @Option(help: "MAVLink signing key file (64 hex characters) the drone requires.")
     var signingKey: String?
 
     func validate() throws {
-        guard speed > 0, speed <= 100 else { throw ValidationError("--speed must be in (0, 100], e.g. --speed 2") }
         if let faults {
             do { _ = try FaultSpec.parse(faults) } catch { throw ValidationError(error.description) }
         }

@@ -27,34 +27,32 @@ struct TradeoffCommand: ParsableCommand {
     @Option(help: "A simulated robot description (link: sim).")
     var robot: String
 
-    @Option(help: "Bounds to try, comma-separated; 0 fits without the constraint.")
-    var lipschitz: String = "2,5,10,20,0"
+    @Option(parsing: .unconditional, help: NumberRange.lipschitzBounds.help("Bounds to try, comma-separated; 0 fits without the constraint (default 2,5,10,20,0)."),
+            transform: NumberRange.lipschitzBounds.parseRealList)
+    var lipschitz: [Double] = [2, 5, 10, 20, 0]
 
-    @Option(help: "Size of the adversarial observation perturbation (L2, observation units).")
+    @Option(parsing: .unconditional, help: NumberRange.observationEpsilon.help("Size of the adversarial observation perturbation (L2, observation units)."),
+            transform: NumberRange.observationEpsilon.parse)
     var epsilon: Double
 
-    @Option(help: "Episodes per evaluation.")
+    @Option(parsing: .unconditional, help: NumberRange.episodes.help("Episodes per evaluation."), transform: NumberRange.episodes.parse)
     var episodes: Int = 20
 
-    @Option(help: "Simulated seconds per real second during evaluation.")
+    @Option(parsing: .unconditional, help: NumberRange.simulationSpeed.help("Simulated seconds per real second during evaluation."),
+            transform: NumberRange.simulationSpeed.parse)
     var speed: Double = 5
 
-    @Option(help: "Random seed for the fits and the evaluations.")
+    @Option(parsing: .unconditional, help: NumberRange.seed.help("Random seed for the fits and the evaluations."), transform: NumberRange.seed.parse)
     var seed: UInt64 = 1
 
-    @Option(help: "Hidden layer widths, comma-separated.")
-    var hidden: String = "256,256"
+    @Option(parsing: .unconditional, help: NumberRange.hiddenWidth.help("Hidden layer widths, comma-separated (default 256,256)."), transform: NumberRange.hiddenWidth.parseList)
+    var hidden: [Int] = [256, 256]
 
-    @Option(help: "Passes over the data per fit (default: automatic).")
+    @Option(parsing: .unconditional, help: NumberRange.epochs.help("Passes over the data per fit (default: automatic)."), transform: NumberRange.epochs.parse)
     var epochs: Int?
 
     func validate() throws {
         guard !demos.isEmpty else { throw ValidationError("name the demonstration recordings, e.g. `reins tradeoff arm-demos.mcap --robot Robots/sim-arm.yaml --epsilon 0.05`") }
-        guard lipschitz.split(separator: ",").allSatisfy({ Double($0) != nil && Double($0)! >= 0 }) else {
-            throw ValidationError("--lipschitz takes comma-separated non-negative numbers, e.g. 2,5,10,0")
-        }
-        guard epsilon > 0 else { throw ValidationError("--epsilon must be positive") }
-        guard episodes > 0 else { throw ValidationError("--episodes must be positive") }
     }
 
     func run() throws {
@@ -66,9 +64,9 @@ struct TradeoffCommand: ParsableCommand {
         let header = "| L requested | certified L | validation error | success | cost (\(costUnit)) | success under attack | cost under attack | largest action change |"
         print(header)
         print("|---|---|---|---|---|---|---|---|")
-        for bound in lipschitz.split(separator: ",").compactMap({ Double($0) }) {
+        for bound in lipschitz {
             var configuration = FitConfiguration()
-            configuration.hiddenSizes = hidden.split(separator: ",").compactMap { Int($0) }
+            configuration.hiddenSizes = hidden
             configuration.lipschitzBound = bound > 0 ? bound : nil
             configuration.epochs = epochs
             configuration.seed = seed

@@ -145,3 +145,34 @@ func checkRecording(_ path: String, robot: RobotDescription, stream: Bool = fals
         #expect(try checkRecording(folder.file("repaired.mcap"), robot: robot)["ticks"] as? Int == ticks)
     }
 }
+
+@Suite(.serialized) struct TakeoverWithoutOperatorTests {
+    @Test func aTakeoverRequestHoldsTheArmAndIsRecordedOncePerRequest() throws {
+        let folder = TemporaryDirectory()
+        let (relaxed, _) = try relaxedDescription("sim-arm", in: folder)
+        // Any sensitivity exceeds this limit: the monitor asks for a takeover on the first tick.
+        let text = try String(contentsOfFile: relaxed, encoding: .utf8)
+            .replacingOccurrences(of: "response: slow", with: "response: takeover\n  sensitivity_limit: 0.0001")
+        let path = folder.write("takeover-arm.yaml", text)
+        let robot = try RobotDescription.load(path: path)
+        let recording = folder.file("takeover.mcap")
+        let result = deploy(["--robot", path, "--policy", "Robots/policies/sim-arm.safetensors", "--duration", "3", "--record", recording])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("TAKEOVER REQUESTED: holding"), "\(result.standardOutput)")
+        let read = try RecordingReader.read(path: recording)
+        let requests = read.events.filter { $0.kind == .takeoverRequest }.count
+        let episodes = read.episodes.filter { !$0.ticks.isEmpty }
+        // One request per episode (each episode starts with the policy in control again), not one per tick.
+        #expect(requests == episodes.count, "\(requests) requests in \(episodes.count) episodes")
+        #expect(result.standardOutput.contains("takeover requests \(requests) (no operator attached"))
+        for episode in episodes {
+            let ticks = episode.ticks
+            #expect(ticks.allSatisfy { $0.response == .takeover })
+            // Held: the goals never move after the request (the arm stood still when it came).
+            let first = try #require(ticks.first?.applied)
+            for tick in ticks { #expect(zip(tick.applied, first).allSatisfy { abs($0 - $1) < 1e-9 }, "tick \(tick.tick) moved") }
+            #expect(ticks.dropFirst().allSatisfy { !$0.takeoverRequested })
+        }
+        #expect(robot.monitor.response == .takeover)
+    }
+}

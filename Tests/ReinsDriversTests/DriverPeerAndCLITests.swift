@@ -19,7 +19,7 @@ import Testing
         robot.link = .udpSend(host: "127.0.0.1", port: probe)
         let session = try RobotSession(robot)
         try session.activate()
-        let task = ReplayTask(session: session, trajectory: Trajectory(actions: Array(repeating: [0.5, 0.25, 0], count: 100)))
+        let task = replayPipeline(session, Array(repeating: [0.5, 0.25, 0], count: 100)).pipeline
         let loop = ControlLoop(configuration: LoopConfiguration(rateHz: robot.controlRateHz, realtime: .none), task: task)
         #expect(loop.run() == .finished)
         #expect(task.fault == nil)

@@ -12,18 +12,27 @@ func loadRobot(_ name: String) throws -> RobotDescription {
     try RobotDescription.load(path: packageRoot + "/Robots/\(name).yaml")
 }
 
+/// A pipeline that replays `actions` through the safety filter and the session's driver, as `reins replay` does.
+func replayPipeline(_ session: RobotSession, _ actions: [[Double]]) -> (pipeline: ControlPipeline, source: TrajectorySource) {
+    let source = TrajectorySource(Trajectory(actions: actions), robot: session.robot)
+    let pipeline = ControlPipeline(session: session, source: source, task: TaskFactory.make(for: session.robot), recorder: nil, seed: 1)
+    pipeline.judgesEpisodes = false
+    pipeline.warmUp()
+    return (pipeline, source)
+}
+
 /// Replays `actions` through the robot's driver against its built-in simulator.
 func replay(_ robot: RobotDescription, _ actions: [[Double]], options: SimulatorOptions = SimulatorOptions())
-    throws -> (session: RobotSession, task: ReplayTask, reason: LoopStopReason, seconds: Double)
+    throws -> (session: RobotSession, task: ControlPipeline, source: TrajectorySource, reason: LoopStopReason, seconds: Double)
 {
     let session = try RobotSession(robot, simulatorOptions: options)
     try session.activate()
-    let task = ReplayTask(session: session, trajectory: Trajectory(actions: actions))
+    let (pipeline, source) = replayPipeline(session, actions)
     let loop = ControlLoop(configuration: LoopConfiguration(rateHz: robot.controlRateHz, realtime: .none,
-                                                            maxConsecutiveOverruns: 50, phaseNames: ReplayTask.phaseNames), task: task)
+                                                            maxConsecutiveOverruns: 50, phaseNames: ControlPipeline.phaseNames), task: pipeline)
     let start = MonotonicClock.nowNanoseconds()
     let reason = loop.run()
-    return (session, task, reason, Double(MonotonicClock.nowNanoseconds() - start) / 1e9)
+    return (session, pipeline, source, reason, Double(MonotonicClock.nowNanoseconds() - start) / 1e9)
 }
 
 @Suite(.serialized) struct DriverReplayTests {
@@ -32,12 +41,13 @@ func replay(_ robot: RobotDescription, _ actions: [[Double]], options: Simulator
         let robot = try loadRobot(name)
         let goals = [0.5, -0.3, 0.4, 0.2, -0.6, 0.8]
         let actions = (0..<250).map { i in goals.map { $0 * min(1, Double(i) / 150) } }
-        let (session, task, reason, _) = try replay(robot, actions)
+        let (session, task, source, reason, _) = try replay(robot, actions)
         defer { session.close() }
         #expect(reason == .finished)
         #expect(task.fault == nil)
-        #expect(task.ticks == 250)
-        #expect(task.freshReads >= 240)
+        #expect(source.index == 250)
+        #expect(task.totals.ticks == UInt64(250 + source.rampTicks))
+        #expect(task.totals.staleTicks <= 10)
         // What the driver read back through the protocol, and the simulated joints themselves.
         for i in 0..<6 {
             #expect(abs(session.state.values[i] - goals[i]) < 0.03, "\(name) joint \(i): \(session.state.values[i])")
@@ -48,7 +58,7 @@ func replay(_ robot: RobotDescription, _ actions: [[Double]], options: Simulator
 
     @Test func carDriverReplaysAndTheSimulatedCarDrivesThenBrakes() throws {
         let robot = try loadRobot("sim-car")
-        let (session, task, reason, _) = try replay(robot, Array(repeating: [1.2, 0.15], count: 150))
+        let (session, task, _, reason, _) = try replay(robot, Array(repeating: [1.2, 0.15], count: 150))
         defer { session.close() }
         #expect(reason == .finished && task.fault == nil)
         let car = try #require(session.simulator?.car)
@@ -65,7 +75,7 @@ func replay(_ robot: RobotDescription, _ actions: [[Double]], options: Simulator
 
     @Test func droneDriverTakesOffFliesTheVelocitiesAndLands() throws {
         let robot = try loadRobot("sim-drone")
-        let (session, task, reason, _) = try replay(robot, Array(repeating: [0.8, -0.4, 0], count: 100))
+        let (session, task, _, reason, _) = try replay(robot, Array(repeating: [0.8, -0.4, 0], count: 100))
         defer { session.close() }
         #expect(reason == .finished && task.fault == nil)
         #expect(abs(session.state["velocity.north"]! - 0.8) < 0.1)
@@ -89,7 +99,7 @@ func replay(_ robot: RobotDescription, _ actions: [[Double]], options: Simulator
         let host = session.simulator!.host
         // The device vanishes one second into the run.
         host.scheduleDisconnect(atSimulatedTime: host.simulatedTime + 1)
-        let task = ReplayTask(session: session, trajectory: Trajectory(actions: Array(repeating: hold, count: Int(robot.controlRateHz * 30))))
+        let task = replayPipeline(session, Array(repeating: hold, count: Int(robot.controlRateHz * 30))).pipeline
         let loop = ControlLoop(configuration: LoopConfiguration(rateHz: robot.controlRateHz, realtime: .none), task: task)
         loop.start()
         while task.stopReason == nil { usleep(1000) }
@@ -114,7 +124,7 @@ func replay(_ robot: RobotDescription, _ actions: [[Double]], options: Simulator
         try session.activate()
         // From now on every reply is lost: reads go stale and the watchdog must fire.
         session.simulator?.host.mute(true)
-        let task = ReplayTask(session: session, trajectory: Trajectory(actions: Array(repeating: [0.1, 0, 0, 0, 0, 0], count: 500)))
+        let task = replayPipeline(session, Array(repeating: [0.1, 0, 0, 0, 0, 0], count: 500)).pipeline
         let loop = ControlLoop(configuration: LoopConfiguration(rateHz: robot.controlRateHz, realtime: .none), task: task)
         #expect(loop.run() == .fault)
         guard case .watchdog(let stale)? = task.fault else { Issue.record("expected a watchdog fault, got \(String(describing: task.fault))"); return }

@@ -19,7 +19,7 @@ func runExpert(_ name: String, episodes: UInt32, speed: Double, noise: Double = 
     defer { session.close() }
     try session.activate()
     let task = TaskFactory.make(for: robot)
-    let pipeline = ControlPipeline(session: session, source: .expert(ExpertFactory.make(for: robot, task: task), noise: noise),
+    let pipeline = ControlPipeline(session: session, source: ExpertSource(ExpertFactory.make(for: robot, task: task), noise: noise, seed: seed),
                                    task: task, recorder: nil, seed: seed)
     pipeline.episodeLimit = episodes
     pipeline.warmUp()

@@ -19,8 +19,12 @@ import Glibc
         bench.signal(SIGKILL)
         #expect(bench.wait() == 128 + SIGKILL)
 
+        // Killed before it was complete, the recording never took its real name: it is where it
+        // was written, NAME.mcap.partial.
+        #expect(!FileBytes.exists(path))
+        let partial = path + ".partial"
         // Python's mcap, reading the file as it was left (sequentially, as for any crashed recording).
-        let peer = try pythonMCAP(path, ["--stream"])
+        let peer = try pythonMCAP(partial, ["--stream"])
         let ticks = try #require(peer["tick_count"] as? Int)
         #expect(ticks >= 1000, "about 2 s at 1 kHz were recorded before the kill")
         #expect(peer["ticks_increasing"] as? Bool == true)
@@ -36,13 +40,14 @@ import Glibc
         #expect(Set(metadata.keys) == ["robot", "reins"])
         #expect((peer["attachments"] as? [Any])?.count == 2)
 
-        let read = try RecordingReader.read(path: path)
+        let read = try RecordingReader.read(path: partial)
         #expect(!read.isComplete && read.problem != nil)
         #expect(read.ticks >= ticks)
 
-        // Repaired, the file has a summary again and Python's seeking reader reads all of it.
-        let repaired = folder.file("repaired.mcap")
-        let result = runProcess(reinsExecutable, ["record", "repair", path, "--out", repaired])
+        // Repaired, the file has a summary again and Python's seeking reader reads all of it; by
+        // default it takes the name the run would have given it.
+        let repaired = path
+        let result = runProcess(reinsExecutable, ["record", "repair", partial])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.contains("wrote \(repaired)"))
         let full = try pythonMCAP(repaired)

@@ -130,8 +130,8 @@ extension AllocationTests {
         defer { session.close() }
         try session.activate()
         let network = try Self.linearArmPolicy()
-        let runner = PolicyRunner(network: network, settings: robot.monitor, innovationBounds: ObservationBuilder.innovationBounds(robot: robot))
-        let pipeline = ControlPipeline(session: session, source: .policy(runner), task: TaskFactory.make(for: robot), recorder: nil, seed: 1)
+        let pipeline = ControlPipeline(session: session, source: PolicySource(network: network, robot: robot), task: TaskFactory.make(for: robot),
+                                       recorder: nil, seed: 1)
         pipeline.tickLimit = 400
         pipeline.warmUp()
         let loop = ControlLoop(configuration: LoopConfiguration(rateHz: 200, realtime: .none, maxConsecutiveOverruns: 1000,

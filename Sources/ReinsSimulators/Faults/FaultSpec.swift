@@ -47,10 +47,10 @@ public struct FaultSpec: Sendable, Equatable {
             case "delay": spec.delaySeconds = try duration(item, value)
             case "jitter": spec.jitterSeconds = try duration(item, value)
             case "disconnect": spec.disconnectAfterSeconds = try duration(item, value)
-            case "noise": spec.sensorNoise = try number(item, value, nonNegative: true)
-            case "bias": spec.sensorBias = try number(item, value, nonNegative: false)
+            case "noise": spec.sensorNoise = try number(item, value, nonNegative: true, limit: maximumSensorError)
+            case "bias": spec.sensorBias = try number(item, value, nonNegative: false, limit: maximumSensorError)
             case "stuck":
-                guard let index = Int(value), index >= 0 else { throw ParseError(item: item, problem: "expected a component index such as 2") }
+                guard let index = Int(value), (0...63).contains(index) else { throw ParseError(item: item, problem: "expected a component index from 0 to 63, such as 2") }
                 spec.stuckComponent = index
             default:
                 let valid = keys.joined(separator: ", ")
@@ -60,16 +60,23 @@ public struct FaultSpec: Sendable, Equatable {
         return spec
     }
 
-    private static func number(_ item: String, _ value: String, nonNegative: Bool) throws(ParseError) -> Double {
+    /// The largest sensor noise or bias, rad or m: beyond it no robot's state means anything.
+    static let maximumSensorError = 10.0
+    /// The longest delay, jitter or time before a disconnect: a day.
+    static let maximumDelaySeconds = 86_400.0
+
+    private static func number(_ item: String, _ value: String, nonNegative: Bool, limit: Double) throws(ParseError) -> Double {
         guard let number = Double(value), number.isFinite, !nonNegative || number >= 0 else {
             throw ParseError(item: item, problem: nonNegative ? "expected a non-negative number" : "expected a number")
+        }
+        guard abs(number) <= limit else {
+            throw ParseError(item: item, problem: "at most \(nonNegative ? "" : "±")\(limit)")
         }
         return number
     }
 
     private static func probability(_ item: String, _ value: String) throws(ParseError) -> Double {
-        let p = try number(item, value, nonNegative: true)
-        guard p <= 1 else { throw ParseError(item: item, problem: "a probability is between 0 and 1") }
+        let p = try number(item, value, nonNegative: true, limit: 1)
         return p
     }
 
@@ -77,8 +84,8 @@ public struct FaultSpec: Sendable, Equatable {
     private static func duration(_ item: String, _ value: String) throws(ParseError) -> Double {
         let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("s", 1)]
         for (suffix, scale) in units where value.hasSuffix(suffix) {
-            return try number(item, String(value.dropLast(suffix.count)), nonNegative: true) * scale
+            return try number(item, String(value.dropLast(suffix.count)), nonNegative: true, limit: maximumDelaySeconds / scale) * scale
         }
-        return try number(item, value, nonNegative: true)
+        return try number(item, value, nonNegative: true, limit: maximumDelaySeconds)
     }
 }

@@ -1,0 +1,43 @@
+import ReinsCore
+
+/// What an action source sees each tick: the observation (as the policy sees it), the measured
+/// state, and the action the robot really applied last tick.
+public struct ActionInput {
+    public let observation: UnsafeBufferPointer<Double>
+    public let state: UnsafeBufferPointer<Double>
+    public let lastApplied: UnsafeBufferPointer<Double>
+}
+
+/// What an action source fills in each tick; the buffers belong to the pipeline.
+public struct Proposal {
+    /// The source's own action: the policy's output, the expert's command, the trajectory's row.
+    public let proposed: UnsafeMutableBufferPointer<Double>
+    /// What the source asks the robot to do after its own correction (CARIL and the monitor's
+    /// response, DART noise, a ramp): this goes to the safety filter.
+    public let corrected: UnsafeMutableBufferPointer<Double>
+    /// The source asks for the robot kind's fallback this tick (hold, slow to a stop, hover)
+    /// instead of `corrected`.
+    public var fallback = false
+    /// The source has nothing more to propose: the run finishes after this tick.
+    public var finished = false
+}
+
+/// A piece that produces actions: a policy with its monitor and corrector, a scripted expert, a
+/// replayed trajectory; later an operator or an arbiter between a policy and an operator. The
+/// pipeline calls it once per tick, between observing and filtering; `propose` runs on the loop
+/// thread and must not allocate, lock or block.
+public protocol ActionSource: AnyObject {
+    /// Once before the loop starts, with a real observation, so lazy initialisation (kernel
+    /// dispatch, metadata) happens off the real-time path.
+    func warmUp(_ input: ActionInput)
+    /// A new episode starts: the task has just sampled its goal.
+    func episodeStarted()
+    /// Fills the proposal, and in `sample` who produced it (`source`), the RaC segment and the
+    /// monitor's reading.
+    func propose(_ input: ActionInput, into proposal: inout Proposal, sample: inout TickSample)
+}
+
+extension ActionSource {
+    public func warmUp(_ input: ActionInput) {}
+    public func episodeStarted() {}
+}
