@@ -16,7 +16,11 @@ public final class ReplayTask: ControlTask, @unchecked Sendable {
     public private(set) var freshReads = 0
     /// What the loop ended with, after the safe stop.
     public private(set) var stopReason: LoopStopReason?
-    public private(set) var safeStopped = false
+    /// What the driver's safe stop confirmed; nil until it ran.
+    public private(set) var safeStopReport: SafeStopReport?
+    public var safeStopped: Bool { safeStopReport != nil }
+    /// Hears what the safe stop waits for (on the loop thread), e.g. to print it.
+    public var safeStopProgress: (String) -> Void = { _ in }
 
     public static let phaseNames = ["read", "write"]
 
@@ -73,8 +77,7 @@ public final class ReplayTask: ControlTask, @unchecked Sendable {
         stopReason = reason
         if case .overrunLimit(let count) = reason { fault = .overruns(count: count) }
         let why = fault.map { $0.message(device: session.driver.deviceName, watchdogTimeout: session.robot.safety.watchdogTimeout) } ?? "trajectory finished"
-        session.driver.safeStop(reason: why)
-        safeStopped = true
+        safeStopReport = session.driver.safeStop(reason: why, progress: safeStopProgress)
     }
 
     /// The last action sent.

@@ -167,6 +167,7 @@ struct PipelineRun {
             throw ExitCode(RunExit.unavailable)
         }
         defer { session.close() }
+        printDriverWarnings(session.driver)
         if !quiet {
             print("robot: \(robot.summary)")
             switch controller {
@@ -181,7 +182,7 @@ struct PipelineRun {
             try session.activate()
         } catch {
             printError("cannot activate: \(error)")
-            session.driver.safeStop(reason: "activation failed")
+            printError("safe stop: " + session.driver.safeStop(reason: "activation failed", progress: printSafeStopProgress).description)
             throw ExitCode(RunExit.unavailable)
         }
         let controlRate = rate ?? robot.controlRateHz
@@ -205,6 +206,7 @@ struct PipelineRun {
         pipeline.tickLimit = tickLimit
         pipeline.episodeLimit = episodeLimit
         pipeline.attack = attack
+        pipeline.safeStopProgress = printSafeStopProgress
         pipeline.warmUp()
         // Simulated time runs `speed` times faster, and so does the loop: each tick is still one
         // control period of the robot's time.

@@ -37,7 +37,9 @@ struct RobotOptions: ParsableArguments {
     /// Opens the robot (starting its simulator for `link: sim`), reporting driver errors plainly.
     func openSession(_ robot: RobotDescription) throws -> RobotSession {
         do {
-            return try RobotSession(robot, simulatorOptions: try simulatorOptions())
+            let session = try RobotSession(robot, simulatorOptions: try simulatorOptions())
+            printDriverWarnings(session.driver)
+            return session
         } catch let error as DriverError {
             printError("cannot connect: \(error)")
             throw ExitCode(3)
@@ -84,10 +86,11 @@ struct ReplayCommand: ParsableCommand {
             try session.activate()
         } catch {
             printError("cannot activate: \(error)")
-            session.driver.safeStop(reason: "activation failed")
+            printError("safe stop: " + session.driver.safeStop(reason: "activation failed", progress: printSafeStopProgress).description)
             throw ExitCode(3)
         }
         let task = ReplayTask(session: session, trajectory: actions)
+        task.safeStopProgress = printSafeStopProgress
         let loop = ControlLoop(configuration: LoopConfiguration(
             rateHz: rate ?? robot.controlRateHz, realtime: options.realtime,
             maxConsecutiveOverruns: robot.safety.maxConsecutiveOverruns, phaseNames: ReplayTask.phaseNames), task: task)
@@ -102,7 +105,7 @@ struct ReplayCommand: ParsableCommand {
         print("replayed \(task.ticks) of \(actions.actions.count) actions on \(session.driver.deviceName) at \(fixed(stats.achievedRateHz, 1)) Hz (\(report.scheduling))")
         print("period error p50 \(microseconds(stats.periodError.p50)), p99 \(microseconds(stats.periodError.p99)); overruns \(stats.overrunTicks)")
         print("state: " + zip(session.state.names, session.state.values).map { "\($0) \(fixed($1, 3))" }.joined(separator: ", "))
-        print("safe stop: \(robot.kind.safeStopSummary)")
+        print("safe stop: " + (task.safeStopReport.map(\.description) ?? "not needed"))
         if let fault = task.fault {
             printError("fault: \(fault.message(device: session.driver.deviceName, watchdogTimeout: robot.safety.watchdogTimeout))")
             throw ExitCode(4)
