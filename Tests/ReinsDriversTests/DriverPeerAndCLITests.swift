@@ -56,10 +56,10 @@ import Testing
             vehicle.wait(timeout: 5)
         }
         try driver.configure()
-        // Counted over a second: 20 Hz give or take the Python loop's 5 ms granularity and a busy machine.
+        // Counted over a second: 20 Hz, less when a busy machine slows the Python loop, never the 50 Hz asked for.
         let rates = driver.observedTelemetryRateHz
-        #expect(rates.position > 14 && rates.position < 23, "\(rates)")
-        #expect(rates.attitude > 14 && rates.attitude < 23, "\(rates)")
+        #expect(rates.position > 10 && rates.position < 23, "\(rates)")
+        #expect(rates.attitude > 10 && rates.attitude < 23, "\(rates)")
         let warnings = driver.health.configurationWarnings
         #expect(warnings.count == 2, "\(warnings)")
         let position = try #require(warnings.first)
