@@ -19,7 +19,7 @@ Message format (little-endian): magic b"RR", version 1, type (1 STATE, 2 ACTION,
 values (HELLO: UTF-8 JSON layout instead). STATE flags: 1 fault, 2 stopped. ACTION flags:
 1 safe stop. With `secret_certificate` and `allowed_keys_dir` the socket is a CURVE server that
 accepts only clients whose public certificate (NAME.key, as `reins keys new` writes) is in that
-folder; without them it is plain and should only bind to loopback.
+folder (read when the server starts); without them it is plain and should only bind to loopback.
 """
 import json
 import struct
@@ -36,6 +36,10 @@ HEADER = struct.Struct("<2sBBIQHH")
 FLAG_FAULT, FLAG_STOPPED = 1, 2
 FLAG_SAFE_STOP = 1
 MAXIMUM_VALUES = 1024
+# The ZAP domain Reins servers authenticate in. The socket and the authenticator must name the same
+# one: pyzmq's authenticator answers 400 "Unknown domain" to every client of a domain it has no
+# certificates for (its "*" covers only sockets that set no domain).
+ZAP_DOMAIN = "reins"
 
 
 def encode(kind, sequence, values=(), flags=0, timestamp_ns=None, payload=None):
@@ -89,11 +93,11 @@ class RobotServer:
                 raise ValueError("%s has no secret key" % secret_certificate)
             self.authenticator = ThreadAuthenticator(self.context)
             self.authenticator.start()
-            self.authenticator.configure_curve(domain="*", location=allowed_keys_dir)
+            self.authenticator.configure_curve(domain=ZAP_DOMAIN, location=allowed_keys_dir)
             self.socket.curve_server = True
             self.socket.curve_publickey = public
             self.socket.curve_secretkey = secret
-            self.socket.zap_domain = b"reins"
+            self.socket.zap_domain = ZAP_DOMAIN.encode()
         self.socket.bind(endpoint)
         self.endpoint = self.socket.getsockopt_string(zmq.LAST_ENDPOINT)
         self.clients = {}

@@ -288,6 +288,11 @@ public struct ZMQSecuritySettings: Sendable, Equatable {
     public var serverKeyPath: String
     /// This runtime's secret certificate (`NAME.key_secret`), whose public half is on the robot's allow-list.
     public var clientKeyPath: String
+
+    public init(serverKeyPath: String, clientKeyPath: String) {
+        self.serverKeyPath = serverKeyPath
+        self.clientKeyPath = clientKeyPath
+    }
 }
 
 /// MAVLink identities and signing for a drone.

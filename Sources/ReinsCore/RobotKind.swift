@@ -9,13 +9,4 @@ public enum RobotKind: String, CaseIterable, Sendable {
     public var withArticle: String {
         self == .arm ? "an arm" : "a \(rawValue)"
     }
-
-    /// What the runtime does when a fault occurs while the robot moves.
-    public var safeStopSummary: String {
-        switch self {
-        case .arm: return "hold position, then torque off"
-        case .car: return "brake and centre the steering"
-        case .drone: return "hover, then land"
-        }
-    }
 }

@@ -63,6 +63,10 @@ public struct DriverHealth: Sendable, Equatable {
     public var minimumVoltage: Double = 0
     /// Last hardware status text worth showing (e.g. "servo 3: overload"), set outside the tick.
     public var lastWarning: String?
+    /// What the device would not do as configured and what it does instead (e.g. a refused
+    /// telemetry rate and the rate it really streams at), set at connect/configure for the CLI to
+    /// print; never set inside the tick.
+    public var configurationWarnings: [String] = []
 
     public init() {}
 }
@@ -90,8 +94,11 @@ public protocol RobotDriver: AnyObject {
     func read(into state: RobotState, deadline: UInt64) -> ReadOutcome
     /// Sends `command` (action units) and writes what the device was actually told into `applied`.
     func write(_ command: UnsafeBufferPointer<Double>, applied: UnsafeMutableBufferPointer<Double>, deadline: UInt64) -> Bool
-    /// The robot kind's safe stop: arm hold then torque off; car brake and centre; drone hover then land.
-    func safeStop(reason: String)
+    /// The robot kind's safe stop: arm hold then torque off; car brake and centre; drone hover then
+    /// land. Returns what the device confirmed. `progress` hears what the stop is waiting for while
+    /// it waits on the device (one line each, e.g. "waiting for LAND acknowledgement from ..."), so a
+    /// long wait is never silent.
+    func safeStop(reason: String, progress: (String) -> Void) -> SafeStopReport
     /// Stops obeying commands gracefully (torque off, disarm after landing).
     func deactivate()
     func disconnect()

@@ -76,7 +76,11 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
     public private(set) var totals = PipelineTotals()
     public private(set) var fault: RunFault?
     public private(set) var stopReason: LoopStopReason?
-    public private(set) var safeStopped = false
+    /// What the driver's safe stop confirmed; nil until it ran.
+    public private(set) var safeStopReport: SafeStopReport?
+    public var safeStopped: Bool { safeStopReport != nil }
+    /// Hears what the safe stop waits for (on the loop thread), e.g. to print it.
+    public var safeStopProgress: (String) -> Void = { _ in }
     /// Called after the safe stop (on the loop thread), before the loop ends.
     public var afterSafeStop: (() -> Void)?
     /// A bounded adversarial perturbation of what the policy sees (robustness experiments only).
@@ -311,8 +315,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         }
         stopReason = reason
         let why = fault.map { $0.message(device: session.driver.deviceName, watchdogTimeout: session.robot.safety.watchdogTimeout) } ?? "\(reason)"
-        session.driver.safeStop(reason: why)
-        safeStopped = true
+        safeStopReport = session.driver.safeStop(reason: why, progress: safeStopProgress)
         _ = recorder?.event(.safeStop, code: fault?.code ?? 0, at: MonotonicClock.nowNanoseconds())
         afterSafeStop?()
     }

@@ -188,6 +188,7 @@ struct PipelineRun {
             throw ExitCode(RunExit.unavailable)
         }
         defer { session.close() }
+        printDriverWarnings(session.driver)
         if !quiet {
             print("robot: \(robot.summary)")
             switch controller {
@@ -204,7 +205,7 @@ struct PipelineRun {
             try session.activate()
         } catch {
             printError("cannot activate: \(error)")
-            session.driver.safeStop(reason: "activation failed")
+            printError("safe stop: " + session.driver.safeStop(reason: "activation failed", progress: printSafeStopProgress).description)
             throw ExitCode(RunExit.unavailable)
         }
         let task = TaskFactory.make(for: robot)
@@ -230,6 +231,7 @@ struct PipelineRun {
         pipeline.episodeLimit = episodeLimit
         pipeline.attack = attack
         if case .trajectory = controller { pipeline.judgesEpisodes = false }
+        pipeline.safeStopProgress = printSafeStopProgress
         pipeline.warmUp()
         // Simulated time runs `speed` times faster, and so does the loop: each tick is still one
         // control period of the robot's time.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ReinsConfig
+import ReinsDrivers
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,6 +27,18 @@ func badInput(_ message: String) -> ExitCode {
 func printError(_ line: String) {
     let text = line + "\n"
     _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+}
+
+/// A line of a safe stop's progress on standard error, e.g. "safe stop: waiting for LAND
+/// acknowledgement from ...", so a long wait on the robot is never silent.
+func printSafeStopProgress(_ line: String) {
+    printError("safe stop: " + line)
+}
+
+/// What the driver had to accept at connect and configure (e.g. a refused telemetry rate and the
+/// rate the robot really streams at), on standard error before the run starts.
+func printDriverWarnings(_ driver: any RobotDriver) {
+    for warning in driver.health.configurationWarnings { printError("warning: \(driver.deviceName): \(warning)") }
 }
 
 /// Microseconds with one decimal from nanoseconds, for latency tables.

@@ -37,7 +37,9 @@ struct RobotOptions: ParsableArguments {
     /// Opens the robot (starting its simulator for `link: sim`), reporting driver errors plainly.
     func openSession(_ robot: RobotDescription) throws -> RobotSession {
         do {
-            return try RobotSession(robot, simulatorOptions: try simulatorOptions())
+            let session = try RobotSession(robot, simulatorOptions: try simulatorOptions())
+            printDriverWarnings(session.driver)
+            return session
         } catch let error as DriverError {
             printError("cannot connect: \(error)")
             throw ExitCode(3)

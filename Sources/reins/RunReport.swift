@@ -77,7 +77,9 @@ struct RunSummary {
         let totals = pipeline.totals
         var lines: [String] = []
         lines.append("stopped: \(reason)" + (pipeline.fault.map { " — \($0.message(device: pipeline.session.driver.deviceName, watchdogTimeout: robot.safety.watchdogTimeout))" } ?? ""))
-        lines.append("safe stop: \(pipeline.safeStopped ? robot.kind.safeStopSummary : "not needed")")
+        lines.append("safe stop: " + (pipeline.safeStopReport.map(\.description) ?? "not needed"))
+        let warnings = pipeline.session.driver.health.configurationWarnings
+        if !warnings.isEmpty { lines.append("driver warnings: " + warnings.joined(separator: "; ")) }
         lines.append("ticks \(stats.ticks), achieved \(fixed(stats.achievedRateHz, 1)) Hz over \(fixed(stats.elapsedSeconds, 1)) s, stale reads \(totals.staleTicks)")
         lines.append("period error p50 \(microseconds(stats.periodError.p50)), p99 \(microseconds(stats.periodError.p99)), max \(microseconds(stats.periodError.max)); overruns \(stats.overrunTicks) (skipped periods \(stats.skippedPeriods))")
         lines.append("tick duration p50 \(microseconds(stats.tickDuration.p50)), p99 \(microseconds(stats.tickDuration.p99))"

@@ -1,15 +1,17 @@
 """A minimal PX4-like vehicle written with pymavlink, independent of Reins' own simulator.
 
-usage: pymavlink_vehicle.py PORT SECONDS
+usage: pymavlink_vehicle.py PORT SECONDS [--interval-result N] [--telemetry-hz HZ]
 
 Listens on UDP 127.0.0.1:PORT (answers whoever sends), sends HEARTBEAT at 1 Hz and
-LOCAL_POSITION_NED/ATTITUDE at 50 Hz, acknowledges ARM_DISARM, DO_SET_MODE, NAV_LAND and
-SET_MESSAGE_INTERVAL, accepts OFFBOARD only after set-points streamed for a second, and integrates
-velocity set-points into its position. Prints "listening" once bound, then a JSON summary.
+LOCAL_POSITION_NED/ATTITUDE at 50 Hz (--telemetry-hz; 0 sends none) whatever SET_MESSAGE_INTERVAL
+asks, acknowledges ARM_DISARM, DO_SET_MODE, NAV_LAND and SET_MESSAGE_INTERVAL (the latter with
+MAV_RESULT --interval-result, default 0; 4 = FAILED is what a vehicle that refuses it answers),
+accepts OFFBOARD only after set-points streamed for a second, and integrates velocity set-points
+into its position. Prints "listening" once bound, then a JSON summary.
 """
+import argparse
 import json
 import os
-import sys
 import time
 
 os.environ["MAVLINK20"] = "1"
@@ -19,7 +21,13 @@ POSCTL, OFFBOARD, LAND = 3 << 16, 6 << 16, (4 << 16) | (6 << 24)
 
 
 def main():
-    port, seconds = int(sys.argv[1]), float(sys.argv[2])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("port", type=int)
+    parser.add_argument("seconds", type=float)
+    parser.add_argument("--interval-result", type=int, default=0)
+    parser.add_argument("--telemetry-hz", type=float, default=50)
+    args = parser.parse_args()
+    port, seconds = args.port, args.seconds
     link = mavutil.mavlink_connection("udpin:127.0.0.1:%d" % port, source_system=1, source_component=1)
     print("listening", flush=True)
     mode, armed = POSCTL, False
@@ -51,7 +59,9 @@ def main():
                         mode = wanted
                 elif msg.command == 21:
                     mode = LAND
-                elif msg.command != 511:
+                elif msg.command == 511:
+                    result = args.interval_result
+                else:
                     result = 3
                 acks.append([msg.command, result])
                 link.mav.command_ack_send(msg.command, result, 0, 0, msg.get_srcSystem(), msg.get_srcComponent())
@@ -67,8 +77,8 @@ def main():
         if peer_seen and now >= next_hb:
             next_hb = now + 1
             link.mav.heartbeat_send(2, 12, 1 | (128 if armed else 0), mode, 4 if armed else 3)
-        if peer_seen and now >= next_tm:
-            next_tm = now + 0.02
+        if peer_seen and args.telemetry_hz > 0 and now >= next_tm:
+            next_tm = now + 1 / args.telemetry_hz
             boot = int(now * 1000) & 0xFFFFFFFF
             link.mav.local_position_ned_send(boot, pos[0], pos[1], pos[2], vel[0], vel[1], vel[2])
             link.mav.attitude_send(boot, 0, 0, 0, 0, 0, 0)

@@ -39,6 +39,14 @@ func checkRecording(_ path: String, robot: RobotDescription, stream: Bool = fals
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.contains("stopped: finished"))
         #expect(result.standardOutput.contains("faults: none"))
+        // The summary reports what the driver's safe stop confirmed.
+        let report: String
+        switch robot.kind {
+        case .arm: report = "safe stop: held position 0.5 s, torque off\n"
+        case .car: report = ", steering centred, motor released\n"
+        case .drone: report = "safe stop: hovered 2.0 s, landed, disarmed\n"
+        }
+        #expect(result.standardOutput.contains(report), "\(result.standardOutput)")
         let expectedTicks = Int((5 * robot.controlRateHz).rounded())
         #expect(result.standardOutput.contains("ticks \(expectedTicks),"))
         let check = try checkRecording(recording, robot: robot)
@@ -115,10 +123,42 @@ func checkRecording(_ path: String, robot: RobotDescription, stream: Bool = fals
         let result = deploy(["--robot", robotPath, "--policy", "Robots/policies/sim-arm.safetensors", "--duration", "10",
                              "--faults", "disconnect=2s", "--record", recording])
         #expect(result.status == 4)
-        #expect(result.standardOutput.contains("safe stop: hold position, then torque off"))
+        #expect(result.standardOutput.contains("safe stop: the servos did not answer, position not held; torque off not confirmed by every servo after 3 attempts"))
         let check = try checkRecording(recording, robot: robot)
         #expect(check["events"] as? [String] == ["fault", "safe_stop"])
         #expect((check["outcomes"] as? [String])?.last == "aborted")
+    }
+
+    @Test func aDroneThatVanishesEndsTheSafeStopWithinSecondsAndTheSummarySaysItWasLost() throws {
+        // Over UDP a vehicle that vanishes says nothing (no link error, only silence), like PX4
+        // SITL or a radio out of range: the simulator runs in its own process and cuts its link
+        // 12 s after it starts, once the deploy below is flying.
+        let port = freeUDPPort()
+        let cutAfter = 12.0
+        let vehicle = SpawnedProcess(reinsExecutable, ["sim", "drone", "--link", "udp:127.0.0.1:\(port)", "--faults", "disconnect=\(Int(cutAfter))",
+                                                       "--duration", "60"], workingDirectory: packageRoot)
+        defer {
+            vehicle.signal(SIGTERM)
+            vehicle.wait(timeout: 5)
+        }
+        #expect(vehicle.waitForLine(containing: "ready") != nil, "\(vehicle.standardError)")
+        let cutAt = Double(MonotonicClock.nowNanoseconds()) / 1e9 + cutAfter
+        let folder = TemporaryDirectory()
+        let (simPath, _) = try relaxedDescription("sim-drone", in: folder)
+        let robotPath = folder.write("udp-drone.yaml", try String(contentsOfFile: simPath, encoding: .utf8)
+            .replacingOccurrences(of: "link: sim", with: "link: udpout:127.0.0.1:\(port)"))
+        let result = deploy(["--robot", robotPath, "--policy", "Robots/policies/sim-drone.safetensors", "--duration", "60"])
+        let endedAfterCut = Double(MonotonicClock.nowNanoseconds()) / 1e9 - cutAt
+        #expect(result.status == 4, "\(result.standardError)")
+        #expect(result.standardOutput.contains("loop:"), "the vehicle vanished before the loop started: \(result.standardError)")
+        // Before: an unacknowledged LAND (6 s) and a 30 s disarm wait, in silence.
+        #expect(endedAfterCut < 10, "deploy ended \(endedAfterCut) s after the vehicle vanished")
+        let summary = try #require(result.standardOutput.split(separator: "\n").first { $0.hasPrefix("safe stop: ") })
+        #expect(summary.hasPrefix("safe stop: vehicle lost: no heartbeat for "), "\(summary)")
+        #expect(summary.contains("LAND not acknowledged"), "\(summary)")
+        // While it waited it said what for, and why it stopped waiting.
+        #expect(result.standardError.contains("safe stop: hovering MAVLink vehicle 1 on udpout:127.0.0.1:\(port) for 2.0 s"), "\(result.standardError)")
+        #expect(result.standardError.contains("safe stop: no heartbeat from MAVLink vehicle 1 on udpout:127.0.0.1:\(port) for "), "\(result.standardError)")
     }
 
     @Test func killMinus9DuringARecordedDeployLeavesAReadableFile() throws {

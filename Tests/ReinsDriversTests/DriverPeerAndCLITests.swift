@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct DroneDriverAgainstPymavlinkTests {
     @Test func droneDriverFliesAVehicleScriptedWithPymavlink() throws {
         // A free UDP port for the vehicle.
-        let probe = try ReinsTransportProbe.freeUDPPort()
+        let probe = freeUDPPort()
         let vehicle = SpawnedProcess("python3", [packageRoot + "/Tests/Peers/pymavlink_vehicle.py", String(probe), "25"])
         defer { vehicle.wait(timeout: 30) }
         #expect(vehicle.waitForLine(containing: "listening") != nil, "python3 with pymavlink is required: \(vehicle.standardError)")
@@ -31,18 +31,81 @@ import Testing
     }
 }
 
-/// Finds a free local UDP port by binding port 0.
-enum ReinsTransportProbe {
-    static func freeUDPPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return UInt16(bigEndian: address.sin_port)
+/// pymavlink vehicles that do not do what the driver asks at configure.
+@Suite(.serialized) struct DroneTelemetryRateTests {
+    static let vehicleScript = packageRoot + "/Tests/Peers/pymavlink_vehicle.py"
+
+    /// Starts the pymavlink vehicle with `options` and returns it with a driver connected to it.
+    func vehicle(_ options: [String]) throws -> (SpawnedProcess, MAVLinkDroneDriver) {
+        let port = freeUDPPort()
+        let vehicle = SpawnedProcess("python3", [Self.vehicleScript, String(port), "20"] + options)
+        #expect(vehicle.waitForLine(containing: "listening") != nil, "python3 with pymavlink is required: \(vehicle.standardError)")
+        var robot = try loadRobot("sim-drone")
+        robot.link = .udpSend(host: "127.0.0.1", port: port)
+        let driver = try MAVLinkDroneDriver(robot: robot, link: robot.link)
+        try driver.connect()
+        return (vehicle, driver)
+    }
+
+    @Test(arguments: [(2, "DENIED"), (3, "UNSUPPORTED"), (4, "FAILED")])
+    func aRefusedRateRequestIsAWarningWithTheRateObserved(_ result: Int, _ name: String) throws {
+        let (vehicle, driver) = try vehicle(["--interval-result", String(result), "--telemetry-hz", "20"])
+        defer {
+            driver.disconnect()
+            vehicle.signal(SIGTERM)
+            vehicle.wait(timeout: 5)
+        }
+        try driver.configure()
+        // Counted over a second: 20 Hz, less when a busy machine slows the Python loop, never the 50 Hz asked for.
+        let rates = driver.observedTelemetryRateHz
+        #expect(rates.position > 10 && rates.position < 23, "\(rates)")
+        #expect(rates.attitude > 10 && rates.attitude < 23, "\(rates)")
+        let warnings = driver.health.configurationWarnings
+        #expect(warnings.count == 2, "\(warnings)")
+        let position = try #require(warnings.first)
+        #expect(position.hasPrefix("the vehicle refused SET_MESSAGE_INTERVAL for LOCAL_POSITION_NED (MAV_RESULT \(result) (\(name))); it streams LOCAL_POSITION_NED at "),
+                "\(position)")
+        #expect(position.hasSuffix(" Hz, below the 50 Hz control rate"), "\(position)")
+        #expect(warnings.last?.hasPrefix("the vehicle refused SET_MESSAGE_INTERVAL for ATTITUDE (MAV_RESULT \(result) (\(name)))") == true)
+    }
+
+    @Test func aVehicleThatSendsNoTelemetryFailsConfigureAndSaysWhy() throws {
+        let (vehicle, driver) = try vehicle(["--interval-result", "4", "--telemetry-hz", "0"])
+        defer {
+            driver.disconnect()
+            vehicle.signal(SIGTERM)
+            vehicle.wait(timeout: 5)
+        }
+        do {
+            try driver.configure()
+            Issue.record("expected configure to fail without telemetry")
+        } catch {
+            #expect(error.problem.hasPrefix("no LOCAL_POSITION_NED from the vehicle within 3 s; the vehicle refused SET_MESSAGE_INTERVAL for LOCAL_POSITION_NED (MAV_RESULT 4 (FAILED))"),
+                    "\(error)")
+            #expect(error.suggestion?.contains("LOCAL_POSITION_NED") == true)
+        }
+    }
+
+    @Test func aVehicleThatRefusesRatesStillFliesAndTheCLIPrintsTheWarning() throws {
+        let port = freeUDPPort()
+        let vehicle = SpawnedProcess("python3", [Self.vehicleScript, String(port), "60", "--interval-result", "4", "--telemetry-hz", "25"])
+        defer {
+            vehicle.signal(SIGTERM)
+            vehicle.wait(timeout: 5)
+        }
+        #expect(vehicle.waitForLine(containing: "listening") != nil, "python3 with pymavlink is required: \(vehicle.standardError)")
+        let folder = TemporaryDirectory()
+        let description = try String(contentsOfFile: packageRoot + "/Robots/sim-drone.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "link: sim", with: "link: udpout:127.0.0.1:\(port)")
+            .replacingOccurrences(of: "calibration: ../Calibration/", with: "calibration: \(packageRoot)/Calibration/")
+        let robotFile = folder.write("refusing-drone.yaml", description)
+        let trajectory = folder.write("east.csv", String(repeating: "0.5,0.25,0\n", count: 100))
+        let result = runProcess(reinsExecutable, ["replay", "--robot", robotFile, "--trajectory", trajectory, "--no-realtime"], workingDirectory: packageRoot)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.contains("warning: MAVLink vehicle 1 on udpout:127.0.0.1:\(port): the vehicle refused SET_MESSAGE_INTERVAL for LOCAL_POSITION_NED (MAV_RESULT 4 (FAILED)); it streams LOCAL_POSITION_NED at "),
+                "\(result.standardError)")
+        #expect(result.standardOutput.contains("replayed 100 of 100 actions"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("safe stop: hovered 2.0 s, landed, disarmed"), "\(result.standardOutput)")
     }
 }
 
@@ -104,7 +167,7 @@ enum ReinsTransportProbe {
             #expect(error.description.hasPrefix("/dev/ttyREINS404: no such device"))
         }
         var drone = try loadRobot("sim-drone")
-        drone.link = .udpSend(host: "127.0.0.1", port: try ReinsTransportProbe.freeUDPPort())
+        drone.link = .udpSend(host: "127.0.0.1", port: freeUDPPort())
         let droneDriver = try MAVLinkDroneDriver(robot: drone, link: drone.link)
         do {
             try droneDriver.connect()

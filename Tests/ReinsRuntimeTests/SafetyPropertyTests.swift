@@ -21,7 +21,7 @@ final class ExactDriver: RobotDriver {
         for i in 0..<command.count { applied[i] = command[i] }
         return true
     }
-    func safeStop(reason: String) {}
+    func safeStop(reason: String, progress: (String) -> Void) -> SafeStopReport { SafeStopReport(steps: ["nothing to stop"]) }
     func deactivate() {}
     func disconnect() {}
 }

@@ -112,7 +112,7 @@ final class ProtocolTestClient {
         let endpoint = String(line.split(separator: " ")[1])
         let client = try ProtocolTestClient(endpoint: endpoint)
         let layout = try #require(try client.hello())
-        #expect(layout == RobotLayout(robot: "python-joint", kind: "arm", state: ["joint.pos", "joint.vel"], action: ["joint.goal"], rateHz: 100))
+        #expect(layout == RobotLayout(robot: "python-joint", kind: "arm", state: ["joint.pos", "joint.vel", "joint.effort"], action: ["joint.goal"], rateHz: 100))
         var state: [Double] = []
         // The joint turns at 1 rad/s: 1.5 s of actions is ample to reach 0.5 rad.
         let end = MonotonicClock.nowNanoseconds() + 1_500_000_000
@@ -121,7 +121,7 @@ final class ProtocolTestClient {
             if let latest = try client.latestState(timeout: 0.02) { state = latest }
             usleep(10_000)
         }
-        #expect(state.count == 2)
+        #expect(state.count == 3)
         #expect(abs(state[0] - 0.5) < 1e-6)
         #expect(peer.wait(timeout: 10) == 0)
         #expect(peer.standardOutput.contains("\"last_goal\": 0.5"))

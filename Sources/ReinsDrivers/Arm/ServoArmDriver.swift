@@ -170,18 +170,34 @@ public class ServoArmDriver: RobotDriver, @unchecked Sendable {
         return sent
     }
 
-    public func safeStop(reason: String) {
-        guard link != nil else { return }
+    public func safeStop(reason: String, progress: (String) -> Void) -> SafeStopReport {
+        guard link != nil else { return SafeStopReport(problem: "not connected") }
+        var report = SafeStopReport()
+        var problems: [String] = []
         // Hold: the goal becomes the present position, so the arm stops where it is.
+        var held = false
         if readServos(deadline: MonotonicClock.nowNanoseconds() + 50_000_000) == .fresh {
             holdPresentPositions()
-            _ = writeGoals(deadline: MonotonicClock.nowNanoseconds() + 50_000_000)
+            held = writeGoals(deadline: MonotonicClock.nowNanoseconds() + 50_000_000)
         }
-        let holdUntil = MonotonicClock.nowNanoseconds() + UInt64(robot.safety.safeStopHoldSeconds * 1e9)
-        MonotonicClock.sleep(untilNanoseconds: holdUntil)
+        let hold = robot.safety.safeStopHoldSeconds
+        MonotonicClock.sleep(untilNanoseconds: MonotonicClock.nowNanoseconds() + UInt64(hold * 1e9))
+        if held {
+            report.steps.append("held position \(SafeStopReport.seconds(hold))")
+        } else {
+            problems.append("the servos did not answer, position not held")
+        }
         // Torque off, retried: a servo that misses it would keep holding forever.
-        for _ in 0..<3 where !setTorque(false) {}
+        var torqueOff = false
+        for _ in 0..<3 where !torqueOff { torqueOff = setTorque(false) }
+        if torqueOff {
+            report.steps.append("torque off")
+        } else {
+            problems.append("torque off not confirmed by every servo after 3 attempts")
+        }
         active = false
+        if !problems.isEmpty { report.problem = problems.joined(separator: "; ") }
+        return report
     }
 
     public func deactivate() {

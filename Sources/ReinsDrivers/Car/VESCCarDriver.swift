@@ -144,28 +144,52 @@ public final class VESCCarDriver: RobotDriver, @unchecked Sendable {
         return true
     }
 
-    public func safeStop(reason: String) {
-        guard link != nil else { return }
-        let end = MonotonicClock.deadline(in: max(1, robot.safety.safeStopHoldSeconds) + 2)
+    public func safeStop(reason: String, progress: (String) -> Void) -> SafeStopReport {
+        guard link != nil else { return SafeStopReport(problem: "not connected") }
+        let limit = max(1, robot.safety.safeStopHoldSeconds) + 2
+        let start = MonotonicClock.nowNanoseconds()
+        let end = start + UInt64(limit * 1e9)
         var standstillSince: UInt64?
+        var stoodAfter: Double?
+        var braked = false, centred = false, answered = false
         while MonotonicClock.nowNanoseconds() < end {
-            _ = send(.setBrakeCurrent(amperes: brakeCurrent), deadline: MonotonicClock.deadline(in: 0.02))
-            _ = send(.setServoPosition(calibration.servoCentre), deadline: MonotonicClock.deadline(in: 0.02))
+            braked = send(.setBrakeCurrent(amperes: brakeCurrent), deadline: MonotonicClock.deadline(in: 0.02)) || braked
+            centred = send(.setServoPosition(calibration.servoCentre), deadline: MonotonicClock.deadline(in: 0.02)) || centred
             steering = 0
             _ = send(.requestValues, deadline: MonotonicClock.deadline(in: 0.02))
-            _ = awaitReply(until: MonotonicClock.deadline(in: 0.02)) { payload in
+            let fresh = awaitReply(until: MonotonicClock.deadline(in: 0.02)) { payload in
                 guard let values = try? VESCValues(replyPayload: payload), let erpm = values.electricalRPM else { return false }
                 speed = erpm / calibration.erpmPerMetrePerSecond
                 return true
             }
+            // Only a measured speed counts: a silent VESC's last speed says nothing about now.
+            guard fresh else { continue }
+            answered = true
+            let now = MonotonicClock.nowNanoseconds()
             if abs(speed) < 0.05 {
-                if standstillSince == nil { standstillSince = MonotonicClock.nowNanoseconds() }
-                if MonotonicClock.nowNanoseconds() - standstillSince! > 300_000_000 { break }
+                if standstillSince == nil { standstillSince = now }
+                if now - standstillSince! > 300_000_000 {
+                    stoodAfter = Double(standstillSince! - start) / 1e9
+                    break
+                }
             } else {
                 standstillSince = nil
             }
         }
-        _ = send(.setCurrent(amperes: 0), deadline: MonotonicClock.deadline(in: 0.02))
+        let released = send(.setCurrent(amperes: 0), deadline: MonotonicClock.deadline(in: 0.02))
+        var report = SafeStopReport()
+        var problems: [String] = []
+        if let stoodAfter { report.steps.append("braked to a stand in \(SafeStopReport.seconds(stoodAfter))") }
+        if centred { report.steps.append("steering centred") }
+        if released { report.steps.append("motor released") }
+        if !braked { problems.append("the brake command could not be sent") }
+        if !answered {
+            problems.append("the VESC did not answer, standstill not confirmed")
+        } else if stoodAfter == nil {
+            problems.append("still moving at \((speed * 100).rounded() / 100) m/s after \(SafeStopReport.seconds(limit))")
+        }
+        if !problems.isEmpty { report.problem = problems.joined(separator: "; ") }
+        return report
     }
 
     public func deactivate() {

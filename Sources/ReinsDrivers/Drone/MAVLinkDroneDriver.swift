@@ -9,12 +9,15 @@ import Glibc
 /// A PX4 multicopter over MAVLink 2 (serial, pty or UDP), flown in OFFBOARD with velocity
 /// set-points.
 ///
-/// Connect waits for the vehicle's heartbeat; activate streams set-points for 1.5 s (PX4 refuses
-/// OFFBOARD otherwise), arms and switches to OFFBOARD with COMMAND_ACK checks and timeouts, and
-/// climbs to the start altitude. Each tick reads LOCAL_POSITION_NED and ATTITUDE and sends
+/// Connect waits for the vehicle's heartbeat; configure asks for LOCAL_POSITION_NED and ATTITUDE at
+/// the control rate and measures the rate they really arrive at (a vehicle that refuses the request
+/// but streams anyway is a warning, not a failure); activate streams set-points for 1.5 s (PX4
+/// refuses OFFBOARD otherwise), arms and switches to OFFBOARD with COMMAND_ACK checks and timeouts,
+/// and climbs to the start altitude. Each tick reads LOCAL_POSITION_NED and ATTITUDE and sends
 /// SET_POSITION_TARGET_LOCAL_NED; a 1 Hz GCS heartbeat goes out alongside. Leaving OFFBOARD (a
-/// failsafe) is a fault. Safe stop: hover, then NAV_LAND and wait for disarm. With a signing key,
-/// every frame is signed and only correctly signed frames are accepted.
+/// failsafe) is a fault. Safe stop: hover, then NAV_LAND and wait for disarm, giving up as soon as
+/// the vehicle's heartbeat has been gone for `vehicleLostAfterSeconds`. With a signing key, every
+/// frame is signed and only correctly signed frames are accepted.
 public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
     public let robot: RobotDescription
     public let deviceName: String
@@ -40,8 +43,19 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
     private var velocity = (north: 0.0, east: 0.0, down: 0.0)
     private var attitude = (roll: 0.0, pitch: 0.0, yaw: 0.0)
     private var positionUpdated = false
+    /// LOCAL_POSITION_NED and ATTITUDE frames received so far, for measuring their rates.
+    private var positionFrames: UInt64 = 0
+    private var attitudeFrames: UInt64 = 0
     private var active = false
     private let withYawRate: Bool
+
+    /// How long the vehicle may stay silent (no HEARTBEAT) before it counts as lost: three missed
+    /// beats of MAVLink's 1 Hz heartbeat. Waits on the vehicle end once it is lost.
+    public static let vehicleLostAfterSeconds = 3.0
+
+    /// LOCAL_POSITION_NED and ATTITUDE rates measured at configure, Hz: what the vehicle really
+    /// streams, whether or not it accepted the rate Reins asked for.
+    public private(set) var observedTelemetryRateHz = (position: 0.0, attitude: 0.0)
 
     public init(robot: RobotDescription, link: LinkSpec) throws(DriverError) {
         guard case .drone(let limits) = robot.body, case .drone(let calibration) = robot.calibration else {
@@ -102,12 +116,55 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
     }
 
     public func configure() throws(DriverError) {
-        let interval = Float(1e6 / robot.controlRateHz)
-        for messageID in [MAVLinkLocalPositionNED.messageID, MAVLinkAttitude.messageID] {
-            _ = try command(MAVLinkCommandLong(targetSystem: targetSystem, targetComponent: targetComponent, command: .setMessageInterval,
-                                               confirmation: 0, param1: Float(messageID), param2: interval, param3: 0, param4: 0,
-                                               param5: 0, param6: 0, param7: 0), streaming: false, accept: [.accepted, .unsupported])
+        let wantedHz = robot.controlRateHz
+        let interval = Float(1e6 / wantedHz)
+        // A vehicle may refuse SET_MESSAGE_INTERVAL (or not answer it) and still stream telemetry
+        // at rates configured on board: a refusal is a warning with the rate really observed, and
+        // only a vehicle that sends no position at all is refused.
+        var refusals: [(name: String, why: String)] = []
+        for (messageID, name) in [(MAVLinkLocalPositionNED.messageID, "LOCAL_POSITION_NED"), (MAVLinkAttitude.messageID, "ATTITUDE")] {
+            let outcome = request(MAVLinkCommandLong(targetSystem: targetSystem, targetComponent: targetComponent, command: .setMessageInterval,
+                                                     confirmation: 0, param1: Float(messageID), param2: interval, param3: 0, param4: 0,
+                                                     param5: 0, param6: 0, param7: 0), streaming: false, accept: [.accepted])
+            switch outcome {
+            case .success: continue
+            case .failure(.refused(let result)): refusals.append((name, "the vehicle refused SET_MESSAGE_INTERVAL for \(name) (\(result))"))
+            case .failure(.unanswered): refusals.append((name, "the vehicle did not acknowledge SET_MESSAGE_INTERVAL for \(name)"))
+            case .failure(let failure): throw commandError(failure, .setMessageInterval)
+            }
         }
+        let rates = try measureTelemetryRates()
+        observedTelemetryRateHz = rates
+        guard rates.position > 0 else {
+            throw DriverError(device: deviceName, problem: "no LOCAL_POSITION_NED from the vehicle within 3 s"
+                                + refusals.map { "; " + $0.why }.joined(),
+                              suggestion: "the vehicle needs a local position estimate and must stream LOCAL_POSITION_NED; enable the stream on the vehicle (PX4: `mavlink stream -s LOCAL_POSITION_NED -r \(Int(wantedHz))`, ArduPilot: SRn_POSITION)")
+        }
+        for (name, rate) in [("LOCAL_POSITION_NED", rates.position), ("ATTITUDE", rates.attitude)] {
+            let refusal = refusals.first { $0.name == name }?.why
+            let observed = rate > 0 ? "it streams \(name) at \(Int(rate.rounded())) Hz" : "no \(name) arrives, so the attitude reads 0"
+            let slow = rate < 0.8 * wantedHz
+            if let refusal {
+                health.configurationWarnings.append("\(refusal); \(observed)" + (slow ? ", below the \(Int(wantedHz)) Hz control rate" : ""))
+            } else if slow {
+                health.configurationWarnings.append("asked the vehicle for \(name) at \(Int(wantedHz)) Hz; \(observed)")
+            }
+        }
+    }
+
+    /// Counts LOCAL_POSITION_NED and ATTITUDE for a second (up to three while no position has
+    /// arrived, for slow streams) and returns their rates in Hz.
+    private func measureTelemetryRates() throws(DriverError) -> (position: Double, attitude: Double) {
+        let start = MonotonicClock.nowNanoseconds()
+        let positions = positionFrames, attitudes = attitudeFrames
+        var elapsed = 0.0
+        repeat {
+            guard pump(until: MonotonicClock.deadline(in: 0.1), setpoint: false) else {
+                throw DriverError(device: deviceName, problem: "link lost while measuring the telemetry rate")
+            }
+            elapsed = Double(MonotonicClock.nowNanoseconds() - start) / 1e9
+        } while elapsed < 1 || (positionFrames == positions && elapsed < 3)
+        return (Double(positionFrames - positions) / elapsed, Double(attitudeFrames - attitudes) / elapsed)
     }
 
     public func activate() throws(DriverError) {
@@ -178,17 +235,89 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
         return true
     }
 
-    public func safeStop(reason: String) {
-        guard link != nil else { return }
-        // Hover where it is, then land and wait for the vehicle to disarm on the ground.
-        _ = pump(until: MonotonicClock.deadline(in: max(0.5, robot.safety.safeStopHoldSeconds)), setpoint: true)
-        active = false
-        _ = try? command(.land(targetSystem: targetSystem, targetComponent: targetComponent), streaming: false, accept: [.accepted])
-        let end = MonotonicClock.deadline(in: 30)
-        while vehicleArmed && MonotonicClock.nowNanoseconds() < end {
-            if !pump(until: MonotonicClock.deadline(in: 0.1), setpoint: false) { break }
+    /// Hovers where it is, then lands and waits for the vehicle to disarm on the ground. Every wait
+    /// ends early once the vehicle is lost (no heartbeat for `vehicleLostAfterSeconds`, or the link
+    /// closed): a vanished vehicle cannot be stopped from here, and the summary says so.
+    public func safeStop(reason: String, progress: (String) -> Void) -> SafeStopReport {
+        guard link != nil else { return SafeStopReport(problem: "not connected") }
+        var report = SafeStopReport()
+        let hold = max(0.5, robot.safety.safeStopHoldSeconds)
+        let holdEnd = MonotonicClock.deadline(in: hold)
+        let positionsBefore = positionFrames
+        progress("hovering \(deviceName) for \(SafeStopReport.seconds(hold))")
+        while MonotonicClock.nowNanoseconds() < holdEnd {
+            guard pump(until: min(holdEnd, MonotonicClock.deadline(in: 0.1)), setpoint: true) else {
+                report.problem = "vehicle lost: the link closed while hovering; LAND not sent"
+                return report
+            }
+            if vehicleLost {
+                report.problem = "vehicle lost: no heartbeat for \(SafeStopReport.seconds(heartbeatSilence)) while hovering; LAND not acknowledged"
+                progress("no heartbeat from \(deviceName) for \(SafeStopReport.seconds(heartbeatSilence)): the vehicle is lost, not waiting any longer")
+                return report
+            }
         }
+        // Only a vehicle that kept reporting its position is known to have hovered.
+        if positionFrames > positionsBefore { report.steps.append("hovered \(SafeStopReport.seconds(hold))") }
+        active = false
+
+        var landProblem: String?
+        let land = request(.land(targetSystem: targetSystem, targetComponent: targetComponent), streaming: false, accept: [.accepted], progress: progress)
+        switch land {
+        case .success: break
+        case .failure(.refused(let result)): landProblem = "LAND refused (\(result))"
+        case .failure(.unanswered): landProblem = "LAND not acknowledged after 3 attempts"
+        case .failure(.vehicleLost):
+            report.problem = "vehicle lost: no heartbeat for \(SafeStopReport.seconds(heartbeatSilence)); LAND not acknowledged"
+            progress("no heartbeat from \(deviceName) for \(SafeStopReport.seconds(heartbeatSilence)): the vehicle is lost, not waiting any longer")
+            return report
+        case .failure(.linkLost):
+            report.problem = "vehicle lost: the link closed; LAND not acknowledged"
+            return report
+        }
+
+        // A vehicle that refused LAND may still come down on its own failsafe: wait for disarm anyway.
+        let waitLimit = 30.0
+        let start = MonotonicClock.nowNanoseconds()
+        let end = start + UInt64(waitLimit * 1e9)
+        var nextNote = start + 5_000_000_000
+        if vehicleArmed {
+            progress("waiting up to \(SafeStopReport.seconds(waitLimit)) for \(deviceName) to land and disarm (altitude \(altitudeText))")
+        }
+        var waitProblem: String?
+        while vehicleArmed {
+            let now = MonotonicClock.nowNanoseconds()
+            if now >= end { waitProblem = "still armed after \(SafeStopReport.seconds(waitLimit)) at altitude \(altitudeText)"; break }
+            if now >= nextNote {
+                nextNote += 5_000_000_000
+                progress("still waiting for \(deviceName) to disarm: altitude \(altitudeText) after \(SafeStopReport.seconds(Double(now - start) / 1e9))")
+            }
+            guard pump(until: MonotonicClock.deadline(in: 0.1), setpoint: false) else {
+                waitProblem = "vehicle lost: the link closed while landing (last altitude \(altitudeText))"
+                break
+            }
+            if vehicleLost {
+                waitProblem = "vehicle lost while landing: no heartbeat for \(SafeStopReport.seconds(heartbeatSilence)) (last altitude \(altitudeText))"
+                progress("no heartbeat from \(deviceName) for \(SafeStopReport.seconds(heartbeatSilence)): the vehicle is lost, not waiting any longer")
+                break
+            }
+        }
+        if !vehicleArmed {
+            let onGround = -position.down < 0.3
+            report.steps.append(onGround ? (landProblem == nil ? "landed" : "on the ground") : "disarmed in the air at altitude \(altitudeText)")
+            if onGround { report.steps.append("disarmed") }
+        }
+        let problems = [landProblem, waitProblem].compactMap { $0 }
+        if !problems.isEmpty { report.problem = problems.joined(separator: "; ") }
+        return report
     }
+
+    /// Seconds since the vehicle's last heartbeat.
+    private var heartbeatSilence: Double { Double(MonotonicClock.nowNanoseconds() &- lastVehicleHeartbeat) / 1e9 }
+
+    /// No heartbeat for `vehicleLostAfterSeconds`.
+    private var vehicleLost: Bool { heartbeatSilence > MAVLinkDroneDriver.vehicleLostAfterSeconds }
+
+    private var altitudeText: String { "\((-position.down * 10).rounded() / 10) m" }
 
     public func deactivate() {
         active = false
@@ -259,9 +388,11 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
                     position = (Double(local.x), Double(local.y), Double(local.z))
                     velocity = (Double(local.vx), Double(local.vy), Double(local.vz))
                     positionUpdated = true
+                    positionFrames &+= 1
                 case MAVLinkAttitude.messageID:
                     guard let value = frame.message(as: MAVLinkAttitude.self) else { continue }
                     attitude = (Double(value.roll), Double(value.pitch), Double(value.yaw))
+                    attitudeFrames &+= 1
                 case MAVLinkCommandAck.messageID:
                     lastAck = frame.message(as: MAVLinkCommandAck.self)
                 default:
@@ -288,31 +419,63 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
         }
     }
 
-    /// Sends a COMMAND_LONG and waits for its COMMAND_ACK (2 s, three attempts).
-    private func command(_ command: MAVLinkCommandLong, streaming: Bool, accept: [MAVResult]) throws(DriverError) -> MAVResult {
-        var lastResult: MAVResult?
+    /// Why a COMMAND_LONG was not accepted.
+    private enum CommandFailure: Error {
+        case refused(MAVResult)
+        /// No COMMAND_ACK in three attempts of 2 s while the vehicle kept its heartbeat.
+        case unanswered
+        /// The vehicle's heartbeat stopped while waiting.
+        case vehicleLost
+        case linkLost
+    }
+
+    /// Sends a COMMAND_LONG and waits for its COMMAND_ACK (2 s, three attempts; IN_PROGRESS keeps
+    /// waiting), giving up early when the vehicle is lost. `progress` hears each attempt's wait.
+    private func request(_ command: MAVLinkCommandLong, streaming: Bool, accept: [MAVResult],
+                         progress: (String) -> Void = { _ in }) -> Result<MAVResult, CommandFailure> {
+        let name = MAVLinkDroneDriver.commandName(command.command)
         for attempt in 0..<3 {
             lastAck = nil
             var message = command
             message.confirmation = UInt8(attempt)
-            guard send(message, deadline: MonotonicClock.deadline(in: 0.05)) else { throw DriverError(device: deviceName, problem: "link lost sending command \(command.command.rawValue)") }
+            guard send(message, deadline: MonotonicClock.deadline(in: 0.05)) else { return .failure(.linkLost) }
+            progress("waiting for \(name) acknowledgement from \(deviceName) (attempt \(attempt + 1) of 3, 2 s each)")
             let end = MonotonicClock.deadline(in: 2)
             while MonotonicClock.nowNanoseconds() < end {
-                guard pump(until: MonotonicClock.deadline(in: 0.05), setpoint: streaming) else { throw DriverError(device: deviceName, problem: "link lost waiting for COMMAND_ACK") }
+                guard pump(until: MonotonicClock.deadline(in: 0.05), setpoint: streaming) else { return .failure(.linkLost) }
                 if let ack = lastAck, ack.command == command.command {
-                    if accept.contains(ack.result) { return ack.result }
-                    lastResult = ack.result
-                    break
+                    if accept.contains(ack.result) { return .success(ack.result) }
+                    if ack.result != .inProgress { return .failure(.refused(ack.result)) }
+                    lastAck = nil
                 }
+                if vehicleLost { return .failure(.vehicleLost) }
             }
-            if lastResult != nil { break }
         }
-        let name = MAVLinkDroneDriver.commandName(command.command)
-        if let lastResult {
-            throw DriverError(device: deviceName, problem: "the vehicle refused \(name) (MAV_RESULT \(lastResult.rawValue))",
-                              suggestion: command.command == .componentArmDisarm ? "check pre-arm conditions on the vehicle (GPS, estimator, safety switch)" : nil)
+        return .failure(.unanswered)
+    }
+
+    /// Sends a COMMAND_LONG that must be accepted, or throws what went wrong.
+    private func command(_ command: MAVLinkCommandLong, streaming: Bool, accept: [MAVResult]) throws(DriverError) -> MAVResult {
+        switch request(command, streaming: streaming, accept: accept) {
+        case .success(let result): return result
+        case .failure(let failure): throw commandError(failure, command.command)
         }
-        throw DriverError(device: deviceName, problem: "no COMMAND_ACK for \(name) within 3 attempts of 2 s")
+    }
+
+    private func commandError(_ failure: CommandFailure, _ command: MAVCommand) -> DriverError {
+        let name = MAVLinkDroneDriver.commandName(command)
+        switch failure {
+        case .refused(let result):
+            return DriverError(device: deviceName, problem: "the vehicle refused \(name) (\(result))",
+                               suggestion: command == .componentArmDisarm ? "check pre-arm conditions on the vehicle (GPS, estimator, safety switch)" : nil)
+        case .unanswered:
+            return DriverError(device: deviceName, problem: "no COMMAND_ACK for \(name) within 3 attempts of 2 s")
+        case .vehicleLost:
+            return DriverError(device: deviceName, problem: "vehicle lost: no heartbeat for \(SafeStopReport.seconds(heartbeatSilence)) while waiting for COMMAND_ACK of \(name)",
+                               suggestion: "check the link and that the flight controller is powered")
+        case .linkLost:
+            return DriverError(device: deviceName, problem: "link lost while sending \(name) or waiting for its COMMAND_ACK")
+        }
     }
 
     static func commandName(_ command: MAVCommand) -> String {

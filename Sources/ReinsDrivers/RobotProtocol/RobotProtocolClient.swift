@@ -14,6 +14,11 @@ public final class RobotProtocolClient: @unchecked Sendable {
     public private(set) var layout: RobotLayout?
     private let context = ZMQContext()
     private let socket: ZMQSocket
+    private let security: ZMQSecuritySettings?
+    /// This runtime's public key, when it is a CURVE client (for messages).
+    private var clientPublicKey: String?
+    /// Connection events until HELLO arrives, to tell a refused key from a wrong server key.
+    private var monitor: ZMQSocketMonitor?
     private let writer = ByteWriter(capacity: RobotMessage.headerSize + 8 * RobotMessage.maximumValues)
     private let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: RobotMessage.headerSize + 8 * RobotMessage.maximumValues + 64, alignment: 8)
     private var sequence: UInt32 = 0
@@ -30,6 +35,7 @@ public final class RobotProtocolClient: @unchecked Sendable {
 
     public init(endpoint: String, security: ZMQSecuritySettings?) throws(DriverError) {
         self.endpoint = endpoint
+        self.security = security
         do {
             socket = try ZMQSocket(context, type: .dealer)
             try socket.setHighWaterMarks(send: 16, receive: 64)
@@ -46,7 +52,10 @@ public final class RobotProtocolClient: @unchecked Sendable {
                                       suggestion: "point `zmq.client_key` at NAME.key_secret, not NAME.key")
                 }
                 try socket.makeCurveClient(serverPublicKey: server.publicKey, keys: client)
+                clientPublicKey = client.publicKey
             }
+            monitor = try ZMQSocketMonitor(socket, events: [.connected, .handshakeSucceeded, .handshakeFailedNoDetail,
+                                                            .handshakeFailedProtocol, .handshakeFailedAuth])
             try socket.connect(endpoint)
         } catch let error as DriverError {
             throw error
@@ -56,12 +65,21 @@ public final class RobotProtocolClient: @unchecked Sendable {
     }
 
     deinit {
+        monitor?.stop()
         socket.close()
         receiveBuffer.deallocate()
     }
 
-    /// Asks for the layout and waits for it.
+    /// Asks for the layout and waits for it. Without one, says which side is wrong: nothing
+    /// listening, a robot that refused this runtime's key, a server key that does not match the
+    /// robot, or a robot that connected but never answered.
     public func hello(timeout: Double) throws(DriverError) -> RobotLayout {
+        // The monitor is for the handshake only; nothing of it remains for the tick.
+        defer {
+            monitor?.stop()
+            monitor = nil
+        }
+        var connection = ConnectionEvents()
         let end = MonotonicClock.nowNanoseconds() + UInt64(timeout * 1e9)
         var nextRequest: UInt64 = 0
         while MonotonicClock.nowNanoseconds() < end {
@@ -70,7 +88,11 @@ public final class RobotProtocolClient: @unchecked Sendable {
                 nextRequest = MonotonicClock.nowNanoseconds() + 500_000_000
                 sendHelloRequest()
             }
-            guard (try? socket.waitReadable(deadline: min(end, nextRequest))) == true else { continue }
+            for event in monitor?.drain() ?? [] { connection.note(event) }
+            // A ZAP refusal is final: libzmq does not retry it, so neither does the wait.
+            if let status = connection.authenticationStatus { throw refusedKeyError(status: status) }
+            let slice = MonotonicClock.nowNanoseconds() + 50_000_000
+            guard (try? socket.waitReadable(deadline: min(end, nextRequest, slice))) == true else { continue }
             while let size = try? socket.receive(into: receiveBuffer, wait: false), size <= receiveBuffer.count {
                 let message = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<size])
                 guard let header = try? RobotMessage.decodeHeader(message) else { malformedMessages &+= 1; continue }
@@ -86,8 +108,67 @@ public final class RobotProtocolClient: @unchecked Sendable {
                 }
             }
         }
-        throw DriverError(device: endpoint, problem: "no HELLO from the robot within \(timeout) s",
-                          suggestion: "is the robot process running and bound there? With CURVE, is this runtime's public key on its allow-list?")
+        for event in monitor?.drain() ?? [] { connection.note(event) }
+        if let status = connection.authenticationStatus { throw refusedKeyError(status: status) }
+        throw silentRobotError(connection, timeout: timeout)
+    }
+
+    /// What the socket monitor said about the connection while waiting for HELLO.
+    private struct ConnectionEvents {
+        var connected = false
+        var handshakes = 0
+        var handshakeFailures = 0
+        var authenticationStatus: UInt32?
+        var mechanismMismatch = false
+
+        mutating func note(_ event: ZMQSocketEvent) {
+            switch event.kind {
+            case .connected: connected = true
+            case .handshakeSucceeded: handshakes += 1
+            case .handshakeFailedAuth: authenticationStatus = event.value
+            case .handshakeFailedProtocol:
+                if event.value == ZMQSocketEvent.protocolErrorMechanismMismatch { mechanismMismatch = true } else { handshakeFailures += 1 }
+            case .handshakeFailedNoDetail: handshakeFailures += 1
+            default: break
+            }
+        }
+    }
+
+    /// The robot's ZAP handler refused this runtime's key (libzmq reports the ZAP status code).
+    private func refusedKeyError(status: UInt32) -> DriverError {
+        let clientFile = security?.clientKeyPath ?? "this runtime's key"
+        let publicFile = clientFile.hasSuffix(".key_secret") ? String(clientFile.dropLast("_secret".count)) : clientFile
+        return DriverError(device: endpoint,
+                           problem: "the robot refused this runtime's key (ZAP status \(status)): the public key \(clientPublicKey ?? "?") of \(clientFile) is not on its allow-list",
+                           suggestion: "put \(publicFile) on the robot's allow-list (for reins_robot.py: copy it into the allowed_keys_dir folder and restart the robot), or point `zmq.client_key` at a key that is on it; if it is on the list already, the robot's ZAP handler does not serve its socket's ZAP domain")
+    }
+
+    /// No HELLO and no refusal: tells apart nothing listening, a server key that does not match
+    /// the robot, CURVE on one side only, and a robot that connected but never answered.
+    private func silentRobotError(_ connection: ConnectionEvents, timeout: Double) -> DriverError {
+        let seconds = "\(timeout) s"
+        if connection.mechanismMismatch {
+            return security == nil
+                ? DriverError(device: endpoint, problem: "the robot requires CURVE but this runtime connects without keys",
+                              suggestion: "add `zmq: {server_key: ROBOT.key, client_key: RUNTIME.key_secret}` to the robot description")
+                : DriverError(device: endpoint, problem: "the robot does not use CURVE but this runtime connects with keys",
+                              suggestion: "start the robot with its secret certificate and an allow-list, or remove `zmq` from the description on a trusted network")
+        }
+        if connection.handshakeFailures > 0 && connection.handshakes == 0 {
+            if let security {
+                return DriverError(device: endpoint,
+                                   problem: "the CURVE handshake failed \(connection.handshakeFailures) times in \(seconds): the robot does not hold the secret key of `zmq.server_key` \(security.serverKeyPath)",
+                                   suggestion: "point `zmq.server_key` at the robot's own public certificate (`reins keys show` on the robot's NAME.key_secret prints the public key it must contain)")
+            }
+            return DriverError(device: endpoint, problem: "the ZeroMQ handshake failed \(connection.handshakeFailures) times in \(seconds)",
+                               suggestion: "is a Reins robot-protocol server bound there?")
+        }
+        if !connection.connected {
+            return DriverError(device: endpoint, problem: "nothing accepted a connection within \(seconds)",
+                               suggestion: "is the robot process running and bound to \(endpoint)?")
+        }
+        return DriverError(device: endpoint, problem: "connected, but no HELLO from the robot within \(seconds)",
+                           suggestion: "is the program bound there a Reins robot-protocol server (Sources/Python/reins_robot.py, `reins sim --link zmq:...`)?")
     }
 
     /// Reads every waiting message and keeps the newest STATE; waits until `deadline` only if none

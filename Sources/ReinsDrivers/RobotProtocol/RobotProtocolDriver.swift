@@ -71,14 +71,24 @@ public final class RobotProtocolDriver: RobotDriver, @unchecked Sendable {
 
     /// Asks the robot to perform its own safe stop, repeatedly through the hold time, and waits
     /// for it to report itself stopped.
-    public func safeStop(reason: String) {
-        guard let client else { return }
-        let end = MonotonicClock.nowNanoseconds() + UInt64(max(0.2, robot.safety.safeStopHoldSeconds) * 1e9)
+    public func safeStop(reason: String, progress: (String) -> Void) -> SafeStopReport {
+        guard let client else { return SafeStopReport(problem: "not connected") }
+        let limit = max(0.2, robot.safety.safeStopHoldSeconds)
+        let start = MonotonicClock.nowNanoseconds()
+        let end = start + UInt64(limit * 1e9)
+        var sent = false
+        var stoppedAfter: Double?
         while MonotonicClock.nowNanoseconds() < end {
-            lastApplied.withUnsafeBufferPointer { _ = client.sendAction($0, flags: .safeStop) }
+            sent = lastApplied.withUnsafeBufferPointer { client.sendAction($0, flags: .safeStop) } || sent
             client.poll(deadline: MonotonicClock.nowNanoseconds() + 20_000_000)
-            if client.stateFlags.contains(.stopped) { break }
+            if client.stateFlags.contains(.stopped) {
+                stoppedAfter = Double(MonotonicClock.nowNanoseconds() - start) / 1e9
+                break
+            }
         }
+        if let stoppedAfter { return SafeStopReport(steps: ["the robot reported itself stopped after \(SafeStopReport.seconds(stoppedAfter))"]) }
+        return SafeStopReport(problem: sent ? "the robot did not report itself stopped within \(SafeStopReport.seconds(limit))"
+                                            : "the safe-stop request could not be sent")
     }
 
     public func deactivate() {}

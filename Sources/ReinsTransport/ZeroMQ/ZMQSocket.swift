@@ -30,7 +30,7 @@ public final class ZMQSocket: @unchecked Sendable {
     public let type: ZMQSocketType
     private var handle: UnsafeMutableRawPointer?
     // Keeps the context alive as long as the socket.
-    private let context: ZMQContext
+    let context: ZMQContext
 
     public init(_ context: ZMQContext, type: ZMQSocketType) throws(ZMQError) {
         guard let socket = zmq_socket(context.handle, type.rawValue) else { throw ZMQError("zmq_socket") }
@@ -48,7 +48,7 @@ public final class ZMQSocket: @unchecked Sendable {
         handle = nil
     }
 
-    private func socket(_ operation: String) throws(ZMQError) -> UnsafeMutableRawPointer {
+    func socket(_ operation: String) throws(ZMQError) -> UnsafeMutableRawPointer {
         guard let handle else { throw ZMQError(operation, code: ENOTSOCK) }
         return handle
     }
