@@ -39,6 +39,12 @@ public struct ServoModel: Sendable, Equatable {
     /// Encoder ticks per revolution (4096 for both families Reins supports).
     public var ticksPerRevolution: Int
 
+    /// Goal and present position ticks in the single-turn position mode the drivers use
+    /// (Dynamixel Operating Mode 3 between the Min and Max Position Limit registers, Feetech mode 0):
+    /// one revolution from 0. A calibrated range must lie inside it, or the servo would clamp goals
+    /// the safety filter let through.
+    public var positionTicks: ClosedRange<Int> { 0...(ticksPerRevolution - 1) }
+
     public static let known: [ServoModel] = [
         ServoModel(name: "xl430-w250", driver: .dynamixel, modelNumber: 1060, ticksPerRevolution: 4096),
         ServoModel(name: "xm430-w350", driver: .dynamixel, modelNumber: 1020, ticksPerRevolution: 4096),

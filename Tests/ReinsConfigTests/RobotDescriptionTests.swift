@@ -211,9 +211,24 @@ import Testing
         let calibration = Fixtures.replacing("range: [0, 4095]}\n  elbow", with: "range: [0, 5000]}\n  elbow", in: Fixtures.armCalibration)
         let problems = Fixtures.diagnostics(description: description, calibration: calibration)
         #expect(problems.map(\.description) == [
-            "cal.yaml:3:3: joints.shoulder.range: [0, 5000] leaves the sts3215's position ticks 0...4095; re-run `reins calibrate`, or keep the range within [0, 4095]",
+            "cal.yaml:3:60: joints.shoulder.range: [0, 5000] leaves the sts3215's position ticks 0...4095; re-run `reins calibrate`, or keep the range within [0, 4095]",
         ])
         #expect(Fixtures.diagnostics(description: description).isEmpty)
+    }
+
+    @Test func aDynamixelRangeBeyondTheServosTicksIsRefused() {
+        // Both ends are checked, and each joint names its own servo model.
+        let description = Fixtures.replacing("    model: xl430-w250\n    position: [-1.5, 1.5]\n    velocity: 3.0\n    acceleration: 20.0\n  - name: elbow",
+                                             with: "    model: xl330-m288\n    position: [-1.5, 1.5]\n    velocity: 3.0\n    acceleration: 20.0\n  - name: elbow",
+                                             in: Fixtures.arm)
+        let calibration = Fixtures.armCalibration
+            .replacingOccurrences(of: "range: [0, 4095]}\n  elbow", with: "range: [0, 9999]}\n  elbow")
+            .replacingOccurrences(of: "id: 2, homing_offset: 0, direction: 1, range: [0, 4095]", with: "id: 2, homing_offset: 0, direction: 1, range: [-20, 4095]")
+        let problems = Fixtures.diagnostics(description: description, calibration: calibration)
+        #expect(problems.map(\.description) == [
+            "cal.yaml:3:60: joints.shoulder.range: [0, 9999] leaves the xl330-m288's position ticks 0...4095; re-run `reins calibrate`, or keep the range within [0, 4095]",
+            "cal.yaml:4:57: joints.elbow.range: [-20, 4095] leaves the xl430-w250's position ticks 0...4095; re-run `reins calibrate`, or keep the range within [0, 4095]",
+        ])
     }
 
     @Test func calibrationForAMissingJointAndAnExtraJoint() {
