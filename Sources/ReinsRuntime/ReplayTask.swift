@@ -72,7 +72,7 @@ public final class ReplayTask: ControlTask, @unchecked Sendable {
     public func loopDidStop(_ reason: LoopStopReason) {
         stopReason = reason
         if case .overrunLimit(let count) = reason { fault = .overruns(count: count) }
-        let why = fault.map { $0.message(device: session.driver.deviceName, watchdogTimeout: session.robot.safety.watchdogTimeout) } ?? "trajectory finished"
+        let why = fault.map { $0.message(driver: session.driver) } ?? "trajectory finished"
         session.driver.safeStop(reason: why)
         safeStopped = true
     }

@@ -104,7 +104,7 @@ struct ReplayCommand: ParsableCommand {
         print("state: " + zip(session.state.names, session.state.values).map { "\($0) \(fixed($1, 3))" }.joined(separator: ", "))
         print("safe stop: \(robot.kind.safeStopSummary)")
         if let fault = task.fault {
-            printError("fault: \(fault.message(device: session.driver.deviceName, watchdogTimeout: robot.safety.watchdogTimeout))")
+            printError("fault: \(fault.message(driver: session.driver))")
             throw ExitCode(4)
         }
         if reason == .requested { print("stopped by signal") }

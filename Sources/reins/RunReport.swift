@@ -71,7 +71,7 @@ struct RunSummary {
     init(pipeline: ControlPipeline, statistics stats: LoopStatistics, reason: LoopStopReason, robot: RobotDescription) {
         let totals = pipeline.totals
         var lines: [String] = []
-        lines.append("stopped: \(reason)" + (pipeline.fault.map { " — \($0.message(device: pipeline.session.driver.deviceName, watchdogTimeout: robot.safety.watchdogTimeout))" } ?? ""))
+        lines.append("stopped: \(reason)" + (pipeline.fault.map { " — \($0.message(driver: pipeline.session.driver))" } ?? ""))
         lines.append("safe stop: \(pipeline.safeStopped ? robot.kind.safeStopSummary : "not needed")")
         lines.append("ticks \(stats.ticks), achieved \(fixed(stats.achievedRateHz, 1)) Hz over \(fixed(stats.elapsedSeconds, 1)) s, stale reads \(totals.staleTicks)")
         lines.append("period error p50 \(microseconds(stats.periodError.p50)), p99 \(microseconds(stats.periodError.p99)), max \(microseconds(stats.periodError.max)); overruns \(stats.overrunTicks) (skipped periods \(stats.skippedPeriods))")
@@ -93,7 +93,7 @@ struct RunSummary {
         if let attack = pipeline.attack {
             lines.append("attack: ε \(attack.epsilon), largest action change \(fixed(attack.largestActionChange, 4))")
         }
-        lines.append("faults: " + (pipeline.fault.map { $0.message(device: pipeline.session.driver.deviceName, watchdogTimeout: robot.safety.watchdogTimeout) } ?? "none"))
+        lines.append("faults: " + (pipeline.fault.map { $0.message(driver: pipeline.session.driver) } ?? "none"))
         if totals.recordDrops > 0 { lines.append("recording: \(totals.recordDrops) ticks dropped (the writer fell behind)") }
         text = lines.joined(separator: "\n")
     }

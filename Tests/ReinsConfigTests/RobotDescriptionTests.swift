@@ -369,3 +369,42 @@ struct SplitMix {
         #expect(problem.keyPath == "workspace" && problem.problem == "a workspace box applies to arms only")
     }
 }
+
+@Suite struct TrackingErrorSettingsTests {
+    static func load(_ description: String) throws -> RobotDescription {
+        let folder = TemporaryDirectory()
+        folder.write("cal.yaml", Fixtures.armCalibration)
+        return try RobotDescription.load(path: folder.write("robot.yaml", description))
+    }
+
+    @Test func anArmWithoutTheKeysGetsTheDefaults() throws {
+        let robot = try Self.load(Fixtures.arm)
+        #expect(robot.safety.trackingErrorRadians == 0.1)
+        #expect(robot.safety.trackingErrorSeconds == 0.5)
+    }
+
+    @Test func theKeysSetTheToleranceAndTheTime() throws {
+        let text = Fixtures.replacing("  safe_stop: hold_then_torque_off\n",
+                                      with: "  safe_stop: hold_then_torque_off\n  tracking_error_rad: 0.25\n  tracking_error_ms: 800\n", in: Fixtures.arm)
+        let robot = try Self.load(text)
+        #expect(robot.safety.trackingErrorRadians == 0.25)
+        #expect(abs(robot.safety.trackingErrorSeconds - 0.8) < 1e-12)
+        #expect(robot.sourceMarks["safety.tracking_error_rad"]?.line == 24)
+    }
+
+    @Test func badValuesNameTheLineAndTheAllowedRange() {
+        let text = Fixtures.replacing("  safe_stop: hold_then_torque_off\n",
+                                      with: "  safe_stop: hold_then_torque_off\n  tracking_error_rad: 0\n  tracking_error_ms: fast\n", in: Fixtures.arm)
+        #expect(Fixtures.diagnostics(description: text).map(\.description) == [
+            "robot.yaml:24:23: safety.tracking_error_rad: 0 is out of range; use a value from 0.005 to 3.2 rad",
+            "robot.yaml:25:22: safety.tracking_error_ms: expected a number in ms, found `fast`; write an unquoted number such as 0.5",
+        ])
+    }
+
+    @Test func aCarRefusesTheArmOnlyKeys() {
+        let text = Fixtures.replacing("safe_stop: brake_and_centre}", with: "safe_stop: brake_and_centre, tracking_error_ms: 300}", in: Fixtures.car)
+        #expect(Fixtures.diagnostics(description: text, calibration: Fixtures.carCalibration).map(\.description) == [
+            "robot.yaml:10:91: safety.tracking_error_ms: tracking error applies to arms only, not cars; remove `tracking_error_ms`",
+        ])
+    }
+}

@@ -178,6 +178,10 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
         return true
     }
 
+    public func explain(_ fault: DriverFault) -> String {
+        "\(deviceName): \(fault)"
+    }
+
     public func safeStop(reason: String) {
         guard link != nil else { return }
         // Hover where it is, then land and wait for the vehicle to disarm on the ground.
