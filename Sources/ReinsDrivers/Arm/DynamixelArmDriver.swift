@@ -156,12 +156,15 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
             if n < 0 { return .fault(.disconnected) }
             if n == 0 {
                 // Re-ask the silent servos as often as the tick's budget allows: each lost reply
-                // costs a 2 ms wait, and a second loss in a row is as likely as the first.
+                // costs a 2 ms wait, and a second loss in a row is as likely as the first. Bytes
+                // already on their way are kept: a late reply of this tick is as good as a new one.
                 guard MonotonicClock.nowNanoseconds() + 1_000_000 < deadline else { continue }
                 retryIDs.removeAll(keepingCapacity: true)
                 for i in 0..<ids.count where !readings.received[i] { retryIDs.append(ids[i]) }
                 health.retries &+= 1
-                _ = sendInstruction(.syncRead(address: Self.stateAddress, length: Self.stateLength, ids: retryIDs), deadline: deadline)
+                writer.reset()
+                guard (try? DynamixelInstruction.syncRead(address: Self.stateAddress, length: Self.stateLength, ids: retryIDs).encode(into: writer)) != nil,
+                      send(deadline: deadline) else { return .fault(.disconnected) }
                 continue
             }
             decoder.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
