@@ -401,6 +401,16 @@ struct SplitMix {
         ])
     }
 
+    @Test func anArmBehindZeroMQRefusesTheKeysItsDriverDoesNotCheck() {
+        let text = Fixtures.replacing("driver: dynamixel", with: "driver: zmq", in: Fixtures.arm)
+            .replacingOccurrences(of: "link: sim", with: "link: zmq:tcp://127.0.0.1:5555")
+            .replacingOccurrences(of: "    model: xl430-w250\n", with: "")
+            .replacingOccurrences(of: "  safe_stop: hold_then_torque_off\n", with: "  safe_stop: hold_then_torque_off\n  tracking_error_rad: 0.2\n")
+        #expect(Fixtures.diagnostics(description: text).map(\.description) == [
+            "robot.yaml:22:3: safety.tracking_error_rad: the zmq driver does not check tracking error: the robot's own driver process watches its joints; remove `tracking_error_rad`; it applies to dynamixel and feetech arms",
+        ])
+    }
+
     @Test func aCarRefusesTheArmOnlyKeys() {
         let text = Fixtures.replacing("safe_stop: brake_and_centre}", with: "safe_stop: brake_and_centre, tracking_error_ms: 300}", in: Fixtures.car)
         #expect(Fixtures.diagnostics(description: text, calibration: Fixtures.carCalibration).map(\.description) == [
