@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(
             name: "ReinsRuntimeTests",
             dependencies: [
-                "ReinsRuntime", "ReinsTestSupport", "ReinsPolicy", "ReinsTasks", "ReinsConfig",
+                "ReinsRuntime", "ReinsTestSupport", "ReinsPolicy", "ReinsTasks", "ReinsConfig", "ReinsDrivers", "ReinsSimulators",
                 // Linked ahead of libc, its malloc/free replace libc's for the whole test process,
                 // which is how the zero-allocation test counts allocations on the loop thread.
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),

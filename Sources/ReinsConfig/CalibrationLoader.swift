@@ -177,12 +177,13 @@ extension Calibration {
         for joint in joints {
             let name = joint.name
             if let found = calibration.joint(name) {
-                // Feetech STS goal positions are single-turn ticks: a range beyond them could not be commanded.
-                if let model = joint.model, model.driver == .feetech,
-                   found.range.lowerBound < 0 || found.range.upperBound > model.ticksPerRevolution - 1 {
-                    reader.report(keyMarks[name], "joints.\(name).range",
-                                  "[\(found.range.lowerBound), \(found.range.upperBound)] leaves the \(model.name)'s position ticks 0...\(model.ticksPerRevolution - 1)",
-                                  suggestion: "re-run `reins calibrate`, or keep the range within [0, \(model.ticksPerRevolution - 1)]")
+                // Goal positions are single-turn ticks on every servo model: a range beyond them could
+                // not be commanded (the servo would clamp goals the safety filter let through).
+                if let model = joint.model, !model.positionTicks.contains(found.range.lowerBound) || !model.positionTicks.contains(found.range.upperBound) {
+                    let ticks = model.positionTicks
+                    reader.report(reader.marks["joints.\(name).range"] ?? keyMarks[name], "joints.\(name).range",
+                                  "[\(found.range.lowerBound), \(found.range.upperBound)] leaves the \(model.name)'s position ticks \(ticks.lowerBound)...\(ticks.upperBound)",
+                                  suggestion: "re-run `reins calibrate`, or keep the range within [\(ticks.lowerBound), \(ticks.upperBound)]")
                 }
                 // The description's limits must be reachable: a limit beyond the calibrated range
                 // would let the safety filter pass goals the servo cannot reach.

@@ -39,6 +39,12 @@ public struct ServoModel: Sendable, Equatable {
     /// Encoder ticks per revolution (4096 for both families Reins supports).
     public var ticksPerRevolution: Int
 
+    /// Goal and present position ticks in the single-turn position mode the drivers use
+    /// (Dynamixel Operating Mode 3 between the Min and Max Position Limit registers, Feetech mode 0):
+    /// one revolution from 0. A calibrated range must lie inside it, or the servo would clamp goals
+    /// the safety filter let through.
+    public var positionTicks: ClosedRange<Int> { 0...(ticksPerRevolution - 1) }
+
     public static let known: [ServoModel] = [
         ServoModel(name: "xl430-w250", driver: .dynamixel, modelNumber: 1060, ticksPerRevolution: 4096),
         ServoModel(name: "xm430-w350", driver: .dynamixel, modelNumber: 1020, ticksPerRevolution: 4096),
@@ -164,6 +170,16 @@ public struct SafetySettings: Sendable, Equatable {
     public var safeStopHoldSeconds: Double
     /// The loop gives up and safe-stops after this many missed periods in a row.
     public var maxConsecutiveOverruns: Int
+    /// Arms: how far (rad) a joint may stay from the goal it was sent; see `trackingErrorSeconds`.
+    public var trackingErrorRadians: Double
+    /// Arms: a joint that stays farther than `trackingErrorRadians` from its goal for this long
+    /// without closing in on it (a seized joint, a collision, a servo that gave up) is a fault.
+    public var trackingErrorSeconds: Double
+
+    /// Tracking-error defaults: 0.1 rad is above what a loaded hobby servo sags under gravity, and
+    /// 0.5 s is far longer than a healthy servo takes to move that far toward its goal.
+    public static let defaultTrackingErrorRadians = 0.1
+    public static let defaultTrackingErrorSeconds = 0.5
 }
 
 /// What the runtime does when the corrector reports low confidence or the monitor high sensitivity.

@@ -82,7 +82,7 @@ extension RobotDescription {
             }
         }
 
-        let safety = kind.flatMap { decodeSafety(top, kind: $0, reader: reader) }
+        let safety = kind.flatMap { decodeSafety(top, kind: $0, driver: driver, reader: reader) }
         let monitor = decodeMonitor(top, reader: reader)
         let zmqSecurity = decodeZMQSecurity(top, reader: reader)
         let localization = decodeLocalization(top, kind: kind, driver: driver, link: link, observation: observation, reader: reader)
@@ -398,10 +398,11 @@ extension RobotDescription {
 
     // MARK: Safety and monitor
 
-    private static func decodeSafety(_ top: MappingView, kind: RobotKind, reader: ConfigReader) -> SafetySettings? {
+    private static func decodeSafety(_ top: MappingView, kind: RobotKind, driver: DriverKind?, reader: ConfigReader) -> SafetySettings? {
         let expected = SafeStopBehaviour.behaviour(for: kind)
         guard let node = top.require("safety", hint: "{watchdog_timeout_ms: 50, max_change_per_tick: 0.05, safe_stop: \(expected.rawValue)}"),
-              let safety = reader.mapping(node, path: "safety", keys: ["watchdog_timeout_ms", "max_change_per_tick", "safe_stop", "hold_seconds", "max_consecutive_overruns"]) else { return nil }
+              let safety = reader.mapping(node, path: "safety", keys: ["watchdog_timeout_ms", "max_change_per_tick", "safe_stop", "hold_seconds",
+                                                                        "max_consecutive_overruns", "tracking_error_rad", "tracking_error_ms"]) else { return nil }
         let watchdog = safety.requiredDouble("watchdog_timeout_ms", in: 1...10_000, unit: "ms", hint: "50")
         let maxChange = safety.requiredDouble("max_change_per_tick", in: 1e-6...1e6, unit: "action units", hint: "0.05")
         var stop = safety.requiredChoice("safe_stop", as: SafeStopBehaviour.self)
@@ -413,9 +414,22 @@ extension RobotDescription {
         }
         let hold = safety.double("hold_seconds", default: 1.0, in: 0...60, unit: "s")
         let overruns = safety.integer("max_consecutive_overruns", default: 10, in: 1...100_000)
+        // The servo-arm drivers check tracking error: they know the goal they sent and where the
+        // joint is. A key nothing reads would promise a check that never runs.
+        for key in ["tracking_error_rad", "tracking_error_ms"] where safety.has(key) {
+            if kind != .arm {
+                reader.report(safety.keyMark(key), safety.keyPath(key), "tracking error applies to arms only, not \(kind.rawValue)s", suggestion: "remove `\(key)`")
+            } else if driver == .zmq {
+                reader.report(safety.keyMark(key), safety.keyPath(key), "the zmq driver does not check tracking error: the robot's own driver process watches its joints",
+                              suggestion: "remove `\(key)`; it applies to dynamixel and feetech arms")
+            }
+        }
+        let trackingError = safety.double("tracking_error_rad", default: SafetySettings.defaultTrackingErrorRadians, in: 0.005...3.2, unit: "rad")
+        let trackingTime = safety.double("tracking_error_ms", default: SafetySettings.defaultTrackingErrorSeconds * 1000, in: 10...60_000, unit: "ms")
         guard let watchdog, let maxChange, let stop else { return nil }
         return SafetySettings(watchdogTimeout: watchdog / 1000, maxChangePerTick: maxChange, safeStop: stop,
-                              safeStopHoldSeconds: hold, maxConsecutiveOverruns: overruns)
+                              safeStopHoldSeconds: hold, maxConsecutiveOverruns: overruns,
+                              trackingErrorRadians: trackingError, trackingErrorSeconds: trackingTime / 1000)
     }
 
     private static func decodeMonitor(_ top: MappingView, reader: ConfigReader) -> MonitorSettings? {

@@ -29,16 +29,22 @@ public enum ReadOutcome: Sendable, Equatable {
     case fault(DriverFault)
 }
 
-/// Faults a driver reports from inside a tick, without allocating.
+/// Faults a driver reports from inside a tick, without allocating. Plain numbers only: the driver
+/// that returned one turns it into a sentence with `explain(_:)` once the tick is over.
 public enum DriverFault: Sendable, Equatable, CustomStringConvertible {
     case disconnected
     /// The device stopped answering (e.g. a servo id missing from a sync read).
     case noResponse(id: Int)
-    /// A servo or controller raised a hardware error (alert bit, fault code).
+    /// A servo or controller raised a hardware error. `code` is the device's own error register:
+    /// Dynamixel Hardware Error Status (70), Feetech status byte, VESC fault code; -1 when the device
+    /// flagged an error whose register could not be read in time.
     case hardwareError(id: Int, code: Int)
     /// The vehicle left the mode the driver put it in (e.g. PX4 failsafe out of offboard).
     case modeLost
     case writeFailed
+    /// An arm joint (index into the description's joints) stayed `error` rad from its goal for longer
+    /// than the description's `tracking_error_ms` without closing in on it.
+    case trackingError(joint: Int, error: Double)
 
     public var description: String {
         switch self {
@@ -47,6 +53,7 @@ public enum DriverFault: Sendable, Equatable, CustomStringConvertible {
         case .hardwareError(let id, let code): return "device \(id) reports hardware error \(code)"
         case .modeLost: return "vehicle left the commanded mode"
         case .writeFailed: return "command could not be sent"
+        case .trackingError(let joint, let error): return "joint \(joint) is \(error) rad from its goal"
         }
     }
 }
@@ -99,6 +106,9 @@ public protocol RobotDriver: AnyObject {
     /// it waits on the device (one line each, e.g. "waiting for LAND acknowledgement from ..."), so a
     /// long wait is never silent.
     func safeStop(reason: String, progress: (String) -> Void) -> SafeStopReport
+    /// A sentence for a fault this driver's `read` returned: the device, and the joint, servo or
+    /// register it concerns, and what to do. Called outside the tick.
+    func explain(_ fault: DriverFault) -> String
     /// Stops obeying commands gracefully (torque off, disarm after landing).
     func deactivate()
     func disconnect()

@@ -314,7 +314,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             _ = recorder?.episodeEnded(episode: episode, outcome: result, at: now)
         }
         stopReason = reason
-        let why = fault.map { $0.message(device: session.driver.deviceName, watchdogTimeout: session.robot.safety.watchdogTimeout) } ?? "\(reason)"
+        let why = fault.map { $0.message(driver: session.driver) } ?? "\(reason)"
         safeStopReport = session.driver.safeStop(reason: why, progress: safeStopProgress)
         _ = recorder?.event(.safeStop, code: fault?.code ?? 0, at: MonotonicClock.nowNanoseconds())
         afterSafeStop?()

@@ -81,7 +81,8 @@ public enum RunFault: Sendable, Equatable {
     case overruns(count: Int)
 
     /// A number for the recording's `/reins/event` code: 1 disconnected, 2 no response,
-    /// 3 hardware error, 4 mode lost, 5 write failed, 10 watchdog, 11 write failed, 12 overruns.
+    /// 3 hardware error, 4 mode lost, 5 write failed, 6 tracking error, 10 watchdog, 11 write failed,
+    /// 12 overruns.
     public var code: Int64 {
         switch self {
         case .driver(let fault):
@@ -91,6 +92,7 @@ public enum RunFault: Sendable, Equatable {
             case .hardwareError: return 3
             case .modeLost: return 4
             case .writeFailed: return 5
+            case .trackingError: return 6
             }
         case .watchdog: return 10
         case .writeFailed: return 11
@@ -98,11 +100,14 @@ public enum RunFault: Sendable, Equatable {
         }
     }
 
-    public func message(device: String, watchdogTimeout: Double) -> String {
+    /// What went wrong, in the words of the driver that saw it (device, joint, register, fix).
+    public func message(driver: any RobotDriver) -> String {
+        let device = driver.deviceName
         switch self {
-        case .driver(let fault): return "\(device): \(fault)"
+        case .driver(let fault): return driver.explain(fault)
         case .watchdog(let stale):
-            return "\(device): no fresh state for \(stale / 1_000_000) ms (watchdog timeout \(Int((watchdogTimeout * 1000).rounded())) ms)"
+            let timeout = driver.robot.safety.watchdogTimeout
+            return "\(device): no fresh state for \(stale / 1_000_000) ms (watchdog timeout \(Int((timeout * 1000).rounded())) ms)"
         case .writeFailed: return "\(device): command could not be sent"
         case .overruns(let count): return "control loop missed \(count) deadlines in a row"
         }

@@ -3,13 +3,14 @@ import ReinsCore
 /// Why a read or write on an open link failed. Small and allocation-free, because drivers meet it
 /// inside the control tick; the human-readable text is built outside the tick from `description`.
 public enum LinkError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The device or peer went away (USB unplugged, pty closed, TCP peer hung up).
+    /// The device or peer went away (USB unplugged, pty closed, TCP peer closed the connection).
     case disconnected
     /// A write could not complete before its deadline (the device stopped draining its input).
     case writeTimedOut
     /// The link was used after `close()`.
     case closed
-    /// Any other operating-system error, with errno.
+    /// Any other operating-system error, with errno; a broken network connection is one
+    /// (ECONNRESET, EPIPE, ETIMEDOUT), so its cause reaches the message.
     case system(code: Int32)
 
     public var description: String {

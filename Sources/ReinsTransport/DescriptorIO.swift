@@ -39,16 +39,22 @@ enum DescriptorIO {
             case EAGAIN:
                 guard try wait(fd, events: Int16(POLLIN), deadline: deadline) else { return 0 }
             // A pty master reads EIO once the other side closed; USB serial adapters do on unplug.
-            case EIO, ENXIO, ENODEV, ECONNRESET: throw .disconnected
+            // Socket errors (ECONNRESET, ETIMEDOUT, EHOSTUNREACH ...) keep their errno, which says
+            // more about a lost network bridge than "disconnected".
+            case EIO, ENXIO, ENODEV: throw .disconnected
             default: throw .system(code: errno)
             }
         }
     }
 
-    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, deadline: UInt64) throws(LinkError) {
+    /// - Parameter socket: send with MSG_NOSIGNAL: writing to a socket whose peer reset it would
+    ///   otherwise raise SIGPIPE and kill the process instead of returning EPIPE.
+    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, deadline: UInt64, socket: Bool) throws(LinkError) {
         var offset = 0
         while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            let n = socket
+                ? Glibc.send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+                : Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n >= 0 {
                 offset += n
                 continue
@@ -57,7 +63,7 @@ enum DescriptorIO {
             case EINTR: continue
             case EAGAIN:
                 guard try wait(fd, events: Int16(POLLOUT), deadline: deadline) else { throw .writeTimedOut }
-            case EIO, ENXIO, ENODEV, EPIPE, ECONNRESET: throw .disconnected
+            case EIO, ENXIO, ENODEV: throw .disconnected
             default: throw .system(code: errno)
             }
         }
@@ -74,11 +80,14 @@ enum DescriptorIO {
 public final class DescriptorLink: ByteLink, @unchecked Sendable {
     public let name: String
     public private(set) var fd: Int32
+    private let isSocket: Bool
 
     /// Takes ownership of `fd` and makes it non-blocking.
     public init(fd: Int32, name: String) {
         self.fd = fd
         self.name = name
+        var info = stat()
+        isSocket = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFSOCK
         DescriptorIO.setNonBlocking(fd)
     }
 
@@ -86,7 +95,7 @@ public final class DescriptorLink: ByteLink, @unchecked Sendable {
 
     public func write(_ bytes: UnsafeRawBufferPointer, deadline: UInt64) throws(LinkError) {
         guard fd >= 0 else { throw .closed }
-        try DescriptorIO.write(fd, bytes, deadline: deadline)
+        try DescriptorIO.write(fd, bytes, deadline: deadline, socket: isSocket)
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: UInt64) throws(LinkError) -> Int {

@@ -33,7 +33,8 @@ public final class TCPLink: ByteLink, @unchecked Sendable {
             guard ready, soError == 0 else {
                 Glibc.close(fd)
                 if !ready {
-                    throw LinkOpenError(device: device, problem: "no answer within \(connectTimeout) s", suggestion: "check the address and that the bridge is running")
+                    throw LinkOpenError(device: device, problem: "cannot connect: \(String(cString: strerror(ETIMEDOUT))) (no answer within \(connectTimeout) s)",
+                                        suggestion: "check the address, and that the bridge is powered, on the network and running")
                 }
                 throw TCPLink.connectError(device, soError)
             }

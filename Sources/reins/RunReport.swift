@@ -76,7 +76,7 @@ struct RunSummary {
     init(pipeline: ControlPipeline, statistics stats: LoopStatistics, reason: LoopStopReason, robot: RobotDescription) {
         let totals = pipeline.totals
         var lines: [String] = []
-        lines.append("stopped: \(reason)" + (pipeline.fault.map { " — \($0.message(device: pipeline.session.driver.deviceName, watchdogTimeout: robot.safety.watchdogTimeout))" } ?? ""))
+        lines.append("stopped: \(reason)" + (pipeline.fault.map { " — \($0.message(driver: pipeline.session.driver))" } ?? ""))
         lines.append("safe stop: " + (pipeline.safeStopReport.map(\.description) ?? "not needed"))
         let warnings = pipeline.session.driver.health.configurationWarnings
         if !warnings.isEmpty { lines.append("driver warnings: " + warnings.joined(separator: "; ")) }
@@ -107,7 +107,7 @@ struct RunSummary {
         if let attack = pipeline.attack {
             lines.append("attack: ε \(attack.epsilon), largest action change \(fixed(attack.largestActionChange, 4))")
         }
-        lines.append("faults: " + (pipeline.fault.map { $0.message(device: pipeline.session.driver.deviceName, watchdogTimeout: robot.safety.watchdogTimeout) } ?? "none"))
+        lines.append("faults: " + (pipeline.fault.map { $0.message(driver: pipeline.session.driver) } ?? "none"))
         if totals.recordDrops > 0 { lines.append("recording: \(totals.recordDrops) ticks dropped (the writer fell behind)") }
         text = lines.joined(separator: "\n")
     }

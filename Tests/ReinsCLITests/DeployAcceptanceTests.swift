@@ -161,6 +161,43 @@ func checkRecording(_ path: String, robot: RobotDescription, stream: Bool = fals
         #expect(result.standardError.contains("safe stop: no heartbeat from MAVLink vehicle 1 on udpout:127.0.0.1:\(port) for "), "\(result.standardError)")
     }
 
+    @Test(arguments: ["sim-arm", "sim-so101-arm"])
+    func aSeizedJointEndsTheDeployInAFaultNamingItAndASafeStop(_ name: String) throws {
+        let folder = TemporaryDirectory()
+        let (robotPath, robot) = try relaxedDescription(name, in: folder)
+        let recording = folder.file("seized.mcap")
+        let result = deploy(["--robot", robotPath, "--policy", "Robots/policies/sim-arm.safetensors", "--duration", "10",
+                             "--faults", "stuck=2", "--record", recording])
+        #expect(result.status == 4, "\(name): \(result.standardOutput)\(result.standardError)")
+        let out = result.standardOutput
+        // The driver's tracking check or the servo's own overload trip, whichever comes first, names the elbow.
+        let fault = try #require(out.split(separator: "\n").first { $0.hasPrefix("faults: ") }, "\(out)")
+        #expect(fault.contains("joint elbow_flex"), "\(fault)")
+        #expect(fault.contains("servo 3"), "\(fault)")
+        #expect(out.contains("safe stop: held position"), "\(out)")
+        let check = try checkRecording(recording, robot: robot)
+        #expect(check["events"] as? [String] == ["fault", "safe_stop"])
+        #expect((check["outcomes"] as? [String])?.last == "aborted")
+    }
+
+    @Test(arguments: ["sim-arm", "sim-so101-arm"])
+    func theShippedArmPolicyRunsFreeOfTrackingFaultsThoughItsGoalsLeadByMoreThanTheTolerance(_ name: String) throws {
+        let folder = TemporaryDirectory()
+        let (robotPath, robot) = try relaxedDescription(name, in: folder)
+        let recording = folder.file("run.mcap")
+        let result = deploy(["--robot", robotPath, "--policy", "Robots/policies/sim-arm.safetensors", "--duration", "10", "--record", recording])
+        #expect(result.status == 0, "\(name): \(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("faults: none"))
+        // The goal sent one tick against the position read the next: a moving joint trails its
+        // goal by more than the tolerance, which is why the check asks for progress, not distance.
+        let ticks = try RecordingReader.read(path: recording).episodes.flatMap(\.ticks)
+        var largest = 0.0
+        for (previous, tick) in zip(ticks, ticks.dropFirst()) {
+            for j in 0..<robot.actionNames.count { largest = max(largest, abs(previous.applied[j] - tick.state[j])) }
+        }
+        #expect(largest > robot.safety.trackingErrorRadians, "\(name): goals led by at most \(largest) rad")
+    }
+
     @Test func killMinus9DuringARecordedDeployLeavesAReadableFile() throws {
         let folder = TemporaryDirectory()
         let (robotPath, robot) = try relaxedDescription("sim-arm", in: folder)

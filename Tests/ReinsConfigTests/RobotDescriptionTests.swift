@@ -211,9 +211,24 @@ import Testing
         let calibration = Fixtures.replacing("range: [0, 4095]}\n  elbow", with: "range: [0, 5000]}\n  elbow", in: Fixtures.armCalibration)
         let problems = Fixtures.diagnostics(description: description, calibration: calibration)
         #expect(problems.map(\.description) == [
-            "cal.yaml:3:3: joints.shoulder.range: [0, 5000] leaves the sts3215's position ticks 0...4095; re-run `reins calibrate`, or keep the range within [0, 4095]",
+            "cal.yaml:3:60: joints.shoulder.range: [0, 5000] leaves the sts3215's position ticks 0...4095; re-run `reins calibrate`, or keep the range within [0, 4095]",
         ])
         #expect(Fixtures.diagnostics(description: description).isEmpty)
+    }
+
+    @Test func aDynamixelRangeBeyondTheServosTicksIsRefused() {
+        // Both ends are checked, and each joint names its own servo model.
+        let description = Fixtures.replacing("    model: xl430-w250\n    position: [-1.5, 1.5]\n    velocity: 3.0\n    acceleration: 20.0\n  - name: elbow",
+                                             with: "    model: xl330-m288\n    position: [-1.5, 1.5]\n    velocity: 3.0\n    acceleration: 20.0\n  - name: elbow",
+                                             in: Fixtures.arm)
+        let calibration = Fixtures.armCalibration
+            .replacingOccurrences(of: "range: [0, 4095]}\n  elbow", with: "range: [0, 9999]}\n  elbow")
+            .replacingOccurrences(of: "id: 2, homing_offset: 0, direction: 1, range: [0, 4095]", with: "id: 2, homing_offset: 0, direction: 1, range: [-20, 4095]")
+        let problems = Fixtures.diagnostics(description: description, calibration: calibration)
+        #expect(problems.map(\.description) == [
+            "cal.yaml:3:60: joints.shoulder.range: [0, 9999] leaves the xl330-m288's position ticks 0...4095; re-run `reins calibrate`, or keep the range within [0, 4095]",
+            "cal.yaml:4:57: joints.elbow.range: [-20, 4095] leaves the xl430-w250's position ticks 0...4095; re-run `reins calibrate`, or keep the range within [0, 4095]",
+        ])
     }
 
     @Test func calibrationForAMissingJointAndAnExtraJoint() {
@@ -352,5 +367,54 @@ struct SplitMix {
         let problems = Fixtures.diagnostics(description: text, calibration: Fixtures.carCalibration)
         let problem = try #require(problems.first)
         #expect(problem.keyPath == "workspace" && problem.problem == "a workspace box applies to arms only")
+    }
+}
+
+@Suite struct TrackingErrorSettingsTests {
+    static func load(_ description: String) throws -> RobotDescription {
+        let folder = TemporaryDirectory()
+        folder.write("cal.yaml", Fixtures.armCalibration)
+        return try RobotDescription.load(path: folder.write("robot.yaml", description))
+    }
+
+    @Test func anArmWithoutTheKeysGetsTheDefaults() throws {
+        let robot = try Self.load(Fixtures.arm)
+        #expect(robot.safety.trackingErrorRadians == 0.1)
+        #expect(robot.safety.trackingErrorSeconds == 0.5)
+    }
+
+    @Test func theKeysSetTheToleranceAndTheTime() throws {
+        let text = Fixtures.replacing("  safe_stop: hold_then_torque_off\n",
+                                      with: "  safe_stop: hold_then_torque_off\n  tracking_error_rad: 0.25\n  tracking_error_ms: 800\n", in: Fixtures.arm)
+        let robot = try Self.load(text)
+        #expect(robot.safety.trackingErrorRadians == 0.25)
+        #expect(abs(robot.safety.trackingErrorSeconds - 0.8) < 1e-12)
+        #expect(robot.sourceMarks["safety.tracking_error_rad"]?.line == 24)
+    }
+
+    @Test func badValuesNameTheLineAndTheAllowedRange() {
+        let text = Fixtures.replacing("  safe_stop: hold_then_torque_off\n",
+                                      with: "  safe_stop: hold_then_torque_off\n  tracking_error_rad: 0\n  tracking_error_ms: fast\n", in: Fixtures.arm)
+        #expect(Fixtures.diagnostics(description: text).map(\.description) == [
+            "robot.yaml:24:23: safety.tracking_error_rad: 0 is out of range; use a value from 0.005 to 3.2 rad",
+            "robot.yaml:25:22: safety.tracking_error_ms: expected a number in ms, found `fast`; write an unquoted number such as 0.5",
+        ])
+    }
+
+    @Test func anArmBehindZeroMQRefusesTheKeysItsDriverDoesNotCheck() {
+        let text = Fixtures.replacing("driver: dynamixel", with: "driver: zmq", in: Fixtures.arm)
+            .replacingOccurrences(of: "link: sim", with: "link: zmq:tcp://127.0.0.1:5555")
+            .replacingOccurrences(of: "    model: xl430-w250\n", with: "")
+            .replacingOccurrences(of: "  safe_stop: hold_then_torque_off\n", with: "  safe_stop: hold_then_torque_off\n  tracking_error_rad: 0.2\n")
+        #expect(Fixtures.diagnostics(description: text).map(\.description) == [
+            "robot.yaml:22:3: safety.tracking_error_rad: the zmq driver does not check tracking error: the robot's own driver process watches its joints; remove `tracking_error_rad`; it applies to dynamixel and feetech arms",
+        ])
+    }
+
+    @Test func aCarRefusesTheArmOnlyKeys() {
+        let text = Fixtures.replacing("safe_stop: brake_and_centre}", with: "safe_stop: brake_and_centre, tracking_error_ms: 300}", in: Fixtures.car)
+        #expect(Fixtures.diagnostics(description: text, calibration: Fixtures.carCalibration).map(\.description) == [
+            "robot.yaml:10:91: safety.tracking_error_ms: tracking error applies to arms only, not cars; remove `tracking_error_ms`",
+        ])
     }
 }

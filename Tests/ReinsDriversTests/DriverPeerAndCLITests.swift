@@ -121,7 +121,7 @@ import Testing
         let driver = DynamixelArmDriver(robot: wrong, link: simulator.driverLink)
         #expect(throws: DriverError.self) { try driver.connect() }
         do { try driver.connect() } catch {
-            #expect(error.problem == "servo id 9 (wrist_roll) does not answer PING")
+            #expect(error.problem == "servo id 9 (wrist_roll) does not answer PING (10 tries within 300 ms)")
             #expect(error.suggestion?.contains("its id is 9") == true)
         }
     }
@@ -152,8 +152,82 @@ import Testing
             try DynamixelArmDriver(robot: dynamixel, link: simulator.driverLink).connect()
             Issue.record("expected an error")
         } catch {
-            #expect(error.problem == "no servo answers PING")
+            // Every servo was asked again until the set-up deadline, and the message says how often.
+            #expect(error.problem == "no servo answers PING (10 tries each within 300 ms)")
             #expect(error.suggestion?.contains("baud rate") == true)
+        }
+    }
+
+    @Test(arguments: ["sim-arm", "sim-so101-arm"])
+    func lostRepliesDuringSetUpAreAskedAgain(_ name: String) throws {
+        // A bus that loses three replies in ten: connect, configure and activate still get through,
+        // as the ticks do, by asking again.
+        let robot = try loadRobot(name)
+        for seed in UInt64(1)...5 {
+            var options = SimulatorOptions()
+            options.faults = try FaultSpec.parse("drop=0.3")
+            options.seed = seed
+            let simulator = try SimulatorFactory.start(robot, options: options)
+            defer { simulator.stop() }
+            let driver = try DriverFactory.make(robot, link: simulator.driverLink)
+            defer { driver.disconnect() }
+            do {
+                try driver.connect()
+                try driver.configure()
+                try driver.activate()
+                driver.deactivate()
+            } catch {
+                Issue.record("\(name), seed \(seed): \(error)")
+            }
+        }
+    }
+
+    /// A TCP "bridge" on loopback that accepts one connection and hangs up 100 ms later (by a FIN,
+    /// or by a reset), the way a host that is not a serial bridge (or a proxy in between) behaves.
+    static func hangingUpBridge(reset: Bool) -> (port: UInt16, thread: TestThread) {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        listen(listener, 1)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let thread = TestThread {
+            let connection = accept(listener, nil, nil)
+            usleep(100_000)
+            if reset {
+                var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                setsockopt(connection, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                close(connection)
+            } else {
+                // A FIN even though the driver's PINGs sit unread (close() would send a reset).
+                shutdown(connection, Int32(SHUT_WR))
+                usleep(2_000_000)
+                close(connection)
+            }
+            close(listener)
+        }
+        return (UInt16(bigEndian: address.sin_port), thread)
+    }
+
+    @Test func aTCPBridgeThatHangsUpIsReportedAsSuchNotAsASilentBus() throws {
+        var robot = try loadRobot("sim-arm")
+        for reset in [false, true] {
+            let bridge = Self.hangingUpBridge(reset: reset)
+            defer { bridge.thread.join() }
+            robot.link = .tcp(host: "127.0.0.1", port: bridge.port)
+            let driver = DynamixelArmDriver(robot: robot, link: robot.link)
+            defer { driver.disconnect() }
+            do {
+                try driver.connect()
+                Issue.record("expected an error")
+            } catch {
+                #expect(error.device == "dynamixel bus on tcp:127.0.0.1:\(bridge.port)")
+                #expect(error.problem == "the link failed during PING of servo 1: "
+                        + (reset ? "connection to 127.0.0.1:\(bridge.port): Connection reset by peer" : "127.0.0.1:\(bridge.port) closed the connection"))
+                #expect(error.suggestion?.contains("serial bridge") == true)
+            }
         }
     }
 

@@ -110,7 +110,7 @@ func replay(_ robot: RobotDescription, _ actions: [[Double]], options: Simulator
         #expect(reason == .fault)
         #expect(task.safeStopped)
         let fault = try #require(task.fault)
-        let message = fault.message(device: session.driver.deviceName, watchdogTimeout: robot.safety.watchdogTimeout)
+        let message = fault.message(driver: session.driver)
         #expect(message.hasPrefix(session.driver.deviceName))
         // Detected within the watchdog timeout of the cut, plus two ticks, plus 0.2 s for a test
         // process that shares two cores with other tests (the loop runs without real-time priority here).
@@ -133,6 +133,65 @@ func replay(_ robot: RobotDescription, _ actions: [[Double]], options: Simulator
         #expect(Double(stale) / 1e9 > robot.safety.watchdogTimeout)
         #expect(Double(stale) / 1e9 < robot.safety.watchdogTimeout + 0.05)
         // Torque-off commands still reach the servos even though their replies are lost.
+        #expect(session.simulator?.arm?.joints.allSatisfy { !$0.torqueEnabled } == true)
+    }
+}
+
+/// A seized elbow (`--faults stuck=2`) under a replayed move to 0.5 rad: the two ways the arm
+/// drivers notice it, each on its own (the other made lenient), on the Dynamixel and Feetech buses.
+@Suite(.serialized) struct SeizedJointTests {
+    /// The elbow ramps to 0.5 rad in 0.2 s and holds; the other joints stay at zero.
+    static let elbowMove = (0..<300).map { i in [0, 0, 0.5 * min(1, Double(i) / 20), 0, 0, 0] }
+
+    /// Replays `elbowMove` with joint 2 seized; returns the session, the task, and the seconds from
+    /// the first tick to the read that reported the fault.
+    static func replaySeized(_ name: String, safety: (inout SafetySettings) -> Void) throws -> (RobotSession, ControlPipeline, Double) {
+        var robot = try loadRobot(name)
+        robot.safety.watchdogTimeout = 1  // a loaded test machine must not trip the watchdog first
+        safety(&robot.safety)
+        var options = SimulatorOptions()
+        options.faults = try FaultSpec.parse("stuck=2")
+        let session = try RobotSession(robot, simulatorOptions: options)
+        try session.activate()
+        let task = replayPipeline(session, elbowMove).pipeline
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: robot.controlRateHz, realtime: .none,
+                                                                maxConsecutiveOverruns: 50, phaseNames: ControlPipeline.phaseNames), task: task)
+        let start = MonotonicClock.nowNanoseconds()
+        #expect(loop.run() == .fault)
+        return (session, task, Double(session.state.timestamp &- start) / 1e9)
+    }
+
+    @Test(arguments: ["sim-arm", "sim-so101-arm"])
+    func aSeizedJointIsATrackingErrorOnceTheToleratedTimeHasPassed(_ name: String) throws {
+        let (session, task, seconds) = try Self.replaySeized(name) { _ in }
+        defer { session.close() }
+        guard case .driver(.trackingError(let joint, let error))? = task.fault else {
+            Issue.record("\(name): expected a tracking error, got \(String(describing: task.fault))")
+            return
+        }
+        #expect(joint == 2)
+        #expect(error > 0.1)
+        // The goal passes the 0.1 rad tolerance 4 ticks in; the fault follows 0.5 s later (the
+        // defaults), well before the servo's own overload trip at about 1 s.
+        #expect(seconds > 0.5 && seconds < 0.9, "\(name): fault \(seconds) s into the move")
+        let message = task.fault!.message(driver: session.driver)
+        #expect(message.contains("joint elbow_flex (servo 3) stayed"), "\(message)")
+        #expect(message.contains("the default tracking_error_rad 0.1"), "\(message)")
+        // The arm's safe stop ran: every servo's torque is off.
+        #expect(task.safeStopped)
+        #expect(session.simulator?.arm?.joints.allSatisfy { !$0.torqueEnabled } == true)
+    }
+
+    @Test(arguments: ["sim-arm", "sim-so101-arm"])
+    func aSeizedJointTripsTheServosOverloadAndTheDriverNamesIt(_ name: String) throws {
+        let (session, task, seconds) = try Self.replaySeized(name) { $0.trackingErrorSeconds = 30 }
+        defer { session.close() }
+        // Read through the protocol: Dynamixel's alert bit and Hardware Error Status, Feetech's status byte.
+        #expect(task.fault == .driver(.hardwareError(id: 3, code: 0x20)), "\(name): \(String(describing: task.fault))")
+        #expect(seconds > 1 && seconds < 2, "\(name): overload \(seconds) s into the move")
+        let message = task.fault!.message(driver: session.driver)
+        #expect(message.contains("servo 3 (joint elbow_flex) reports overload"), "\(message)")
+        #expect(message.contains(name == "sim-arm" ? "Hardware Error Status, register 70 = 0x20" : "register 65 = 0x20"), "\(message)")
         #expect(session.simulator?.arm?.joints.allSatisfy { !$0.torqueEnabled } == true)
     }
 }

@@ -1,10 +1,12 @@
 import MallocInterposerSwift
 import ReinsConfig
+import ReinsDrivers
 import ReinsPolicy
 import ReinsTasks
 import ReinsTestSupport
 import ReinsCore
 import ReinsRuntime
+import ReinsSimulators
 import Synchronization
 import Testing
 
@@ -144,10 +146,43 @@ extension AllocationTests {
     }
 }
 
+/// The ticks that catch a seized joint: the driver's tracking check, and (with that check made
+/// lenient) the servo's overload alert, for which the Dynamixel driver reads Hardware Error Status
+/// inside the tick. A fault tick is still a tick.
+extension AllocationTests {
+    @Test(arguments: [false, true])
+    func theTickThatCatchesASeizedJointMakesNoHeapAllocation(servoTrips: Bool) throws {
+        var robot = try RobotDescription.load(path: packageRoot + "/Robots/sim-arm.yaml")
+        robot.safety.watchdogTimeout = 1
+        if servoTrips { robot.safety.trackingErrorSeconds = 30 }
+        var options = SimulatorOptions()
+        options.faults = try FaultSpec.parse("stuck=2")
+        let session = try RobotSession(robot, simulatorOptions: options)
+        defer { session.close() }
+        try session.activate()
+        let elbowMove = (0..<400).map { i in [0, 0, 0.5 * min(1, Double(i) / 20), 0, 0, 0] }
+        let task = ControlPipeline(session: session, source: TrajectorySource(Trajectory(actions: elbowMove), robot: robot),
+                                   task: TaskFactory.make(for: robot), recorder: nil, seed: 1)
+        task.judgesEpisodes = false
+        task.warmUp()
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: robot.controlRateHz, realtime: .none, maxConsecutiveOverruns: 1000,
+                                                                phaseNames: ControlPipeline.phaseNames), task: WatchedTask(task))
+        let allocations = LoopThreadAllocations.measure { _ = loop.run() }
+        if servoTrips {
+            #expect(task.fault == .driver(.hardwareError(id: 3, code: 0x20)))
+        } else if case .driver(.trackingError(let joint, _))? = task.fault {
+            #expect(joint == 2)
+        } else {
+            Issue.record("expected a tracking error, got \(String(describing: task.fault))")
+        }
+        #expect(allocations == 0, "size \(LoopThreadAllocations.lastSize.load(ordering: .relaxed)) at tick \(LoopThreadAllocations.atTick.load(ordering: .relaxed))")
+    }
+}
+
 /// Watches the loop thread from its first tick on (allocation is allowed before it).
 final class WatchedTask: ControlTask {
-    let inner: ControlPipeline
-    init(_ inner: ControlPipeline) { self.inner = inner }
+    let inner: any ControlTask
+    init(_ inner: any ControlTask) { self.inner = inner }
     func loopWillStart() {
         inner.loopWillStart()
         LoopThreadAllocations.watchedThread.store(UInt(pthread_self()), ordering: .relaxed)

@@ -22,6 +22,7 @@ final class ExactDriver: RobotDriver {
         return true
     }
     func safeStop(reason: String, progress: (String) -> Void) -> SafeStopReport { SafeStopReport(steps: ["nothing to stop"]) }
+    func explain(_ fault: DriverFault) -> String { "\(deviceName): \(fault)" }
     func deactivate() {}
     func disconnect() {}
 }

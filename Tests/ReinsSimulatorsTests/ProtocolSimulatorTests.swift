@@ -93,3 +93,81 @@ private func soon(_ seconds: Double = 1) -> UInt64 { MonotonicClock.nowNanosecon
         #expect(simulator.drone?.armed == true)
     }
 }
+
+@Suite(.serialized) struct DynamixelOverloadTests {
+    /// An X-series bus with servo 3 seized, spoken to with raw Protocol 2.0 packets.
+    final class Bus {
+        let simulator: RunningSimulator
+        let link: TerminalLink
+        let decoder = DynamixelDecoder()
+
+        init() throws {
+            let robot = try RobotDescription.load(path: packageRoot + "/Robots/sim-arm.yaml")
+            var options = SimulatorOptions()
+            options.faults = try FaultSpec.parse("stuck=2")
+            simulator = try SimulatorFactory.start(robot, options: options)
+            guard case .pty(let path) = simulator.driverLink else { preconditionFailure("the arm simulator serves a pty") }
+            link = try TerminalLink(path: path)
+        }
+
+        deinit { simulator.stop() }
+
+        func exchange(_ instruction: DynamixelInstruction) throws -> DynamixelStatus? {
+            link.discardInput()
+            try link.write(try instruction.encoded(), deadline: soon())
+            var buffer = [UInt8](repeating: 0, count: 256)
+            let end = soon(0.5)
+            while MonotonicClock.nowNanoseconds() < end {
+                let n = try buffer.withUnsafeMutableBytes { try link.read(into: $0, deadline: end) }
+                decoder.feed(Array(buffer[0..<n]))
+                if let packet = decoder.next(), packet.isStatus { return try packet.status() }
+            }
+            return nil
+        }
+
+        func write(_ register: DynamixelRegister, _ value: Int) throws {
+            let data = (0..<register.size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+            _ = try exchange(.write(id: 3, address: register.address, data: data))
+        }
+
+        func read(_ register: DynamixelRegister) throws -> (alert: Bool, value: Int)? {
+            guard let status = try exchange(.read(id: 3, address: register.address, length: UInt16(register.size))),
+                  let value = try? register.value(in: status.data, dataAddress: register.address) else { return nil }
+            return (status.error.hardwareAlert, value)
+        }
+    }
+
+    /// A goal 80 ticks (0.12 rad) past a seized joint: the lead a policy gives a moving joint, which
+    /// already keeps the motor at its output limit.
+    static func strain(_ bus: Bus) throws {
+        try bus.write(DynamixelXSeries.torqueEnable, 1)
+        try bus.write(DynamixelXSeries.goalPosition, 2048 + 80)
+    }
+
+    @Test func fullOutputAgainstASeizedJointLatchesOverloadAndDropsTorque() throws {
+        let bus = try Bus()
+        try Self.strain(bus)
+        usleep(500_000)
+        // Half a second of strain is not yet an overload.
+        #expect(try bus.read(DynamixelXSeries.hardwareErrorStatus)?.value == 0)
+        usleep(1_000_000)
+        let status = try #require(try bus.read(DynamixelXSeries.hardwareErrorStatus))
+        #expect(status.value == Int(DynamixelHardwareErrorStatus.overload.rawValue))
+        #expect(status.alert)
+        // Shutdown's factory default selects overload: torque is off, and the error stays latched.
+        #expect(try bus.read(DynamixelXSeries.torqueEnable)?.value == 0)
+        #expect(try bus.read(DynamixelXSeries.presentPosition)?.alert == true)
+        // REBOOT clears it.
+        _ = try bus.exchange(.reboot(id: 3))
+        #expect(try bus.read(DynamixelXSeries.hardwareErrorStatus)?.value == 0)
+    }
+
+    @Test func withOverloadOutOfShutdownTheServoAlertsButKeepsTorque() throws {
+        let bus = try Bus()
+        try bus.write(DynamixelXSeries.shutdown, 0)
+        try Self.strain(bus)
+        usleep(1_500_000)
+        #expect(try bus.read(DynamixelXSeries.hardwareErrorStatus)?.value == Int(DynamixelHardwareErrorStatus.overload.rawValue))
+        #expect(try bus.read(DynamixelXSeries.torqueEnable)?.value == 1)
+    }
+}

@@ -153,6 +153,56 @@ private func deadline(_ seconds: Double) -> UInt64 {
         }
     }
 
+    @Test func tcpConnectTimeoutNamesTheAddressAndTheErrno() throws {
+        // A listener whose accept queue is full drops further SYNs: the connect gets no answer.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        listen(listener, 0)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = UInt16(bigEndian: address.sin_port)
+        let queued = try TCPLink(host: "127.0.0.1", port: port)
+        defer { queued.close() }
+        do {
+            _ = try TCPLink(host: "127.0.0.1", port: port, connectTimeout: 0.3)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description == "cannot open tcp:127.0.0.1:\(port): cannot connect: Connection timed out (no answer within 0.3 s); "
+                    + "check the address, and that the bridge is powered, on the network and running")
+        }
+    }
+
+    @Test func aResetTCPConnectionIsAnErrorWithItsErrnoNotASIGPIPE() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        listen(listener, 1)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let client = try TCPLink(host: "127.0.0.1", port: UInt16(bigEndian: address.sin_port))
+        let accepted = accept(listener, nil, nil)
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(accepted, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(accepted)
+        usleep(50_000)
+        var buffer = [UInt8](repeating: 0, count: 8)
+        #expect(throws: LinkError.system(code: ECONNRESET)) {
+            _ = try buffer.withUnsafeMutableBytes { try client.read(into: $0, deadline: deadline(1)) }
+        }
+        #expect(LinkError.system(code: ECONNRESET).description == "Connection reset by peer")
+        // Writing to the dead connection raises SIGPIPE unless the link sends with MSG_NOSIGNAL;
+        // this test process would not survive it.
+        #expect(throws: LinkError.system(code: EPIPE)) { try client.write([1, 2, 3], deadline: deadline(1)) }
+        #expect(throws: LinkError.system(code: EPIPE)) { try client.write([4, 5, 6], deadline: deadline(1)) }
+    }
+
     @Test func socketPairCarriesBytesForInProcessSimulators() throws {
         let (a, b) = try DescriptorLink.socketPair(names: ("driver", "simulator"))
         try a.write([7, 8, 9], deadline: deadline(1))

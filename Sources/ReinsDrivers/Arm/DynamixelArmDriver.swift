@@ -9,7 +9,8 @@ import ReinsTransport
 /// Temperature (146) — current, velocity, position, voltage and temperature of every servo in a
 /// single reply — falling back to SYNC_READ when a servo's firmware lacks it, and one SYNC_WRITE of
 /// Goal Position. Replies lost to CRC errors are re-requested for the missing servos while the
-/// tick's budget allows. A status byte with the hardware-alert bit is a fault.
+/// tick's budget allows. A status byte with the hardware-alert bit is a fault, named by the servo's
+/// Hardware Error Status (register 70, read at once within the tick's deadline).
 public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
     private let decoder = DynamixelDecoder()
     private var goalData: [UInt8]
@@ -19,12 +20,15 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
     private static let stateAddress = DynamixelXSeries.presentStateBlockAddress
     private static let stateLength = DynamixelXSeries.presentStateBlockLength
 
-    public override init(robot: RobotDescription, link: LinkSpec) {
+    public init(robot: RobotDescription, link: LinkSpec) {
         guard case .arm(let joints) = robot.body else { preconditionFailure("an arm driver needs an arm description") }
         goalData = [UInt8](repeating: 0, count: 4 * joints.count)
         retryIDs = []
         retryIDs.reserveCapacity(joints.count)
-        super.init(robot: robot, link: link)
+        super.init(robot: robot, link: link, hardwareStatus: ServoHardwareStatus(
+            register: "Hardware Error Status, register 70",
+            describe: { DynamixelHardwareErrorStatus(rawValue: UInt8(truncatingIfNeeded: $0)).description },
+            recovery: "power-cycle the arm or REBOOT the servo (the error stays latched until then)"))
     }
 
     // MARK: Transactions
@@ -37,54 +41,61 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
         return send(deadline: deadline)
     }
 
-    /// Waits for one status packet from `id`; returns its error byte and data (copied).
-    private func awaitStatus(from id: UInt8, deadline: UInt64) -> (error: DynamixelDeviceError, data: [UInt8])? {
+    /// Waits for one status packet from `id` carrying `dataCount` bytes (or an error code); returns
+    /// its error byte and data (copied). A status of another size is a late answer to an earlier
+    /// request (a reply that took longer than its try) and is skipped.
+    private func awaitStatus(from id: UInt8, dataCount: Int, deadline: UInt64) -> (error: DynamixelDeviceError, data: [UInt8])? {
         while MonotonicClock.nowNanoseconds() < deadline {
             let n = receive(deadline: deadline)
             if n < 0 { return nil }
             if n == 0 { continue }
             decoder.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
             while let packet = decoder.next() {
-                guard packet.isStatus, packet.id == id, let error = packet.deviceError else { continue }
+                guard packet.isStatus, packet.id == id, let error = packet.deviceError,
+                      packet.statusData.count == dataCount || error.code != nil else { continue }
                 return (error, Array(packet.statusData))
             }
         }
         return nil
     }
 
-    override func ping(_ id: UInt8, timeout: Double) -> UInt16? {
-        let deadline = MonotonicClock.deadline(in: timeout)
-        guard sendInstruction(.ping(id: id), deadline: deadline), let reply = awaitStatus(from: id, deadline: deadline),
-              reply.data.count >= 2 else { return nil }
+    override func ping(_ id: UInt8, deadline: UInt64) -> UInt16? {
+        // PING's status: model number (2 bytes) and firmware version.
+        guard sendInstruction(.ping(id: id), deadline: deadline), let reply = awaitStatus(from: id, dataCount: 3, deadline: deadline),
+              reply.data.count == 3 else { return nil }
         return UInt16(reply.data[0]) | UInt16(reply.data[1]) << 8
     }
 
-    override func writeRegister(_ id: UInt8, address: Int, size: Int, value: Int) throws(DriverError) {
-        let data = (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
-        for attempt in 0..<3 {
-            let deadline = MonotonicClock.deadline(in: 0.1)
-            guard sendInstruction(.write(id: id, address: UInt16(address), data: data), deadline: deadline),
-                  let reply = awaitStatus(from: id, deadline: deadline) else { continue }
-            if let code = reply.error.code {
-                throw DriverError(device: deviceName, problem: "servo \(id) refused writing \(value) to register \(address): \(code)",
-                                  suggestion: code == .access ? "EEPROM registers (below 64) can be written only with torque off" : nil)
-            }
-            if attempt > 0 { health.retries &+= UInt64(attempt) }
-            return
+    /// One register of one servo, asked again while replies are lost (set-up only).
+    private func read(_ register: DynamixelRegister, of id: UInt8) throws(DriverError) -> Int {
+        let request = DynamixelInstruction.read(id: id, address: register.address, length: UInt16(register.size))
+        let (answer, failedTries) = retrying { deadline in
+            sendInstruction(request, deadline: deadline) ? awaitStatus(from: id, dataCount: register.size, deadline: deadline) : nil
         }
-        throw DriverError(device: deviceName, problem: "servo \(id) did not acknowledge writing register \(address)")
+        let what = "READ of \(register.name) (register \(register.address)) from servo \(id)"
+        guard let reply = answer else { throw setupFailure(what, failedTries: failedTries) }
+        if let code = reply.error.code { throw DriverError(device: deviceName, problem: "servo \(id) refused the \(what): \(code)") }
+        guard let value = try? register.value(in: reply.data, dataAddress: register.address) else {
+            throw DriverError(device: deviceName, problem: "servo \(id) answered the \(what) with \(reply.data.count) bytes instead of \(register.size)")
+        }
+        return value
     }
 
-    override func readRegister(_ id: UInt8, address: Int, size: Int) throws(DriverError) -> Int {
-        for _ in 0..<3 {
-            let deadline = MonotonicClock.deadline(in: 0.1)
-            guard sendInstruction(.read(id: id, address: UInt16(address), length: UInt16(size)), deadline: deadline),
-                  let reply = awaitStatus(from: id, deadline: deadline), reply.data.count == size else { continue }
-            var value = 0
-            for (i, byte) in reply.data.enumerated() { value |= Int(byte) << (8 * i) }
-            return value
+    /// Writes one register of one servo and waits for its acknowledgement, asking again while
+    /// replies are lost (set-up only).
+    private func write(_ register: DynamixelRegister, of id: UInt8, value: Int) throws(DriverError) {
+        let data = (0..<register.size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+        let request = DynamixelInstruction.write(id: id, address: register.address, data: data)
+        let (answer, failedTries) = retrying { deadline in
+            sendInstruction(request, deadline: deadline) ? awaitStatus(from: id, dataCount: 0, deadline: deadline) : nil
         }
-        throw DriverError(device: deviceName, problem: "servo \(id) did not answer a READ of register \(address)")
+        guard let reply = answer else {
+            throw setupFailure("WRITE of \(value) to \(register.name) (register \(register.address)) of servo \(id)", failedTries: failedTries)
+        }
+        if let code = reply.error.code {
+            throw DriverError(device: deviceName, problem: "servo \(id) refused writing \(value) to \(register.name) (register \(register.address)): \(code)",
+                              suggestion: code == .access ? "EEPROM registers (below 64) can be written only with torque off" : nil)
+        }
     }
 
     override func setTorque(_ on: Bool) -> Bool {
@@ -92,33 +103,37 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
         guard sendInstruction(.syncWrite(address: DynamixelXSeries.torqueEnable.address, length: 1, ids: ids, data: data),
                               deadline: MonotonicClock.deadline(in: 0.05)) else { return false }
         // SYNC_WRITE has no reply: confirm by reading the register back from every servo.
-        for id in ids where (try? readRegister(id, address: 64, size: 1)) != (on ? 1 : 0) { return false }
+        for id in ids where (try? read(DynamixelXSeries.torqueEnable, of: id)) != (on ? 1 : 0) { return false }
         return true
     }
 
     override func configureServos() throws(DriverError) {
         for (index, id) in ids.enumerated() {
-            let hardwareError = try readRegister(id, address: 70, size: 1)
+            let hardwareError = try read(DynamixelXSeries.hardwareErrorStatus, of: id)
             if hardwareError != 0 {
                 let status = DynamixelHardwareErrorStatus(rawValue: UInt8(truncatingIfNeeded: hardwareError))
                 throw DriverError(device: deviceName, problem: "servo \(id) (joint \(joints[index].name)) reports hardware error \(status)",
                                   suggestion: "remove the cause (load, heat, supply voltage), then power-cycle the arm or REBOOT the servo")
             }
             // Replies as soon as possible: the factory 500 µs return delay would eat the tick.
-            try writeRegister(id, address: 9, size: 1, value: 0)
-            let mode = try readRegister(id, address: 11, size: 1)
-            if mode != 3 && mode != 4 && mode != 5 { try writeRegister(id, address: 11, size: 1, value: 3) }
-            // The servo's own limits as a second fence behind the safety filter.
-            let range = calibrations[index].range
-            try writeRegister(id, address: 52, size: 4, value: max(0, range.lowerBound))
-            try writeRegister(id, address: 48, size: 4, value: min(4095, range.upperBound))
-        }
-        usesFastSyncRead = true
-        if readServos(deadline: MonotonicClock.deadline(in: 0.1)) != .fresh {
-            usesFastSyncRead = false
-            guard readServos(deadline: MonotonicClock.deadline(in: 0.1)) == .fresh else {
-                throw DriverError(device: deviceName, problem: "the servos do not answer SYNC_READ of registers 126-146")
+            try write(DynamixelXSeries.returnDelayTime, of: id, value: 0)
+            let mode = try read(DynamixelXSeries.operatingMode, of: id)
+            let positionModes: [DynamixelOperatingMode] = [.position, .extendedPosition, .currentBasedPosition]
+            if !positionModes.contains(where: { Int($0.rawValue) == mode }) {
+                try write(DynamixelXSeries.operatingMode, of: id, value: Int(DynamixelOperatingMode.position.rawValue))
             }
+            // The servo's own limits as a second fence behind the safety filter (the calibration
+            // loader keeps the range inside the model's position ticks).
+            let range = calibrations[index].range
+            try write(DynamixelXSeries.minPositionLimit, of: id, value: range.lowerBound)
+            try write(DynamixelXSeries.maxPositionLimit, of: id, value: range.upperBound)
+        }
+        // FAST_SYNC_READ when the firmware has it, SYNC_READ otherwise; lost replies are asked again.
+        usesFastSyncRead = true
+        if retrying({ deadline in readServos(deadline: deadline) == .fresh ? true : nil }).value == nil {
+            usesFastSyncRead = false
+            let (read, failedTries) = retrying { deadline in readServos(deadline: deadline) == .fresh ? true : nil }
+            guard read != nil else { throw setupFailure("SYNC_READ of registers 126-146", failedTries: failedTries) }
         }
     }
 
@@ -132,7 +147,6 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
         guard sendInstruction(firstTry, deadline: deadline) else { return .fault(.disconnected) }
         let checksumErrorsBefore = decoder.counters.checksumErrors
         var remaining = ids.count
-        var retried = false
         while remaining > 0 {
             let now = MonotonicClock.nowNanoseconds()
             if now >= deadline { break }
@@ -141,12 +155,16 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
             let n = receive(deadline: wait)
             if n < 0 { return .fault(.disconnected) }
             if n == 0 {
-                guard !retried, MonotonicClock.nowNanoseconds() + 1_000_000 < deadline else { continue }
-                retried = true
+                // Re-ask the silent servos as often as the tick's budget allows: each lost reply
+                // costs a 2 ms wait, and a second loss in a row is as likely as the first. Bytes
+                // already on their way are kept: a late reply of this tick is as good as a new one.
+                guard MonotonicClock.nowNanoseconds() + 1_000_000 < deadline else { continue }
                 retryIDs.removeAll(keepingCapacity: true)
                 for i in 0..<ids.count where !readings.received[i] { retryIDs.append(ids[i]) }
                 health.retries &+= 1
-                _ = sendInstruction(.syncRead(address: Self.stateAddress, length: Self.stateLength, ids: retryIDs), deadline: deadline)
+                writer.reset()
+                guard (try? DynamixelInstruction.syncRead(address: Self.stateAddress, length: Self.stateLength, ids: retryIDs).encode(into: writer)) != nil,
+                      send(deadline: deadline) else { return .fault(.disconnected) }
                 continue
             }
             decoder.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
@@ -155,10 +173,10 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
                 if packet.id == DynamixelDeviceID.broadcast {
                     guard let segments = try? packet.fastSyncReadSegments(dataLength: Self.stateLength) else { continue }
                     for segment in segments {
-                        if let fault = take(id: segment.id, error: segment.error, data: segment.data, remaining: &remaining) { return fault }
+                        if let fault = take(id: segment.id, error: segment.error, data: segment.data, remaining: &remaining, deadline: deadline) { return fault }
                     }
                 } else if let error = packet.deviceError {
-                    if let fault = take(id: packet.id, error: error, data: packet.statusData, remaining: &remaining) { return fault }
+                    if let fault = take(id: packet.id, error: error, data: packet.statusData, remaining: &remaining, deadline: deadline) { return fault }
                 }
             }
         }
@@ -170,10 +188,11 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
         return .fresh
     }
 
-    /// Stores one servo's 21-byte state block; returns a fault for the hardware-alert bit.
-    private func take(id: UInt8, error: DynamixelDeviceError, data: UnsafeRawBufferPointer, remaining: inout Int) -> ReadOutcome? {
+    /// Stores one servo's 21-byte state block; returns a fault for the hardware-alert bit, with the
+    /// servo's Hardware Error Status when it can be read before the deadline.
+    private func take(id: UInt8, error: DynamixelDeviceError, data: UnsafeRawBufferPointer, remaining: inout Int, deadline: UInt64) -> ReadOutcome? {
         guard let index = joint(forID: id), data.count == Int(Self.stateLength), !readings.received[index] else { return nil }
-        if error.hardwareAlert { return .fault(.hardwareError(id: Int(id), code: Int(error.rawValue))) }
+        if error.hardwareAlert { return .fault(.hardwareError(id: Int(id), code: hardwareErrorStatus(of: id, deadline: deadline))) }
         func signed(_ offset: Int, _ size: Int) -> Int {
             var value = 0
             for i in 0..<size { value |= Int(data[offset + i]) << (8 * i) }
@@ -187,6 +206,24 @@ public final class DynamixelArmDriver: ServoArmDriver, @unchecked Sendable {
         readings.received[index] = true
         remaining -= 1
         return nil
+    }
+
+    /// Hardware Error Status (70) of one servo, read inside the tick without allocating; -1 when
+    /// no reply came before the deadline.
+    private func hardwareErrorStatus(of id: UInt8, deadline: UInt64) -> Int {
+        let register = DynamixelXSeries.hardwareErrorStatus
+        guard sendInstruction(.read(id: id, address: register.address, length: UInt16(register.size)), deadline: deadline) else { return -1 }
+        while MonotonicClock.nowNanoseconds() < deadline {
+            let n = receive(deadline: deadline)
+            if n < 0 { return -1 }
+            if n == 0 { continue }
+            decoder.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+            while let packet = decoder.next() {
+                guard packet.isStatus, packet.id == id, packet.statusData.count == register.size else { continue }
+                return Int(packet.statusData[0])
+            }
+        }
+        return -1
     }
 
     override func writeGoals(deadline: UInt64) -> Bool {

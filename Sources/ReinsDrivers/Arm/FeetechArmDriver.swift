@@ -15,12 +15,15 @@ public final class FeetechArmDriver: ServoArmDriver, @unchecked Sendable {
     private static let stateAddress: UInt8 = 56
     private static let stateLength: UInt8 = 15
 
-    public override init(robot: RobotDescription, link: LinkSpec) {
+    public init(robot: RobotDescription, link: LinkSpec) {
         guard case .arm(let joints) = robot.body else { preconditionFailure("an arm driver needs an arm description") }
         goalData = [UInt8](repeating: 0, count: 2 * joints.count)
         retryIDs = []
         retryIDs.reserveCapacity(joints.count)
-        super.init(robot: robot, link: link)
+        super.init(robot: robot, link: link, hardwareStatus: ServoHardwareStatus(
+            register: "status byte of its reply, register 65",
+            describe: { FeetechStatusError(rawValue: UInt8(truncatingIfNeeded: $0)).description },
+            recovery: "power-cycle the arm"))
     }
 
     private func sendInstruction(_ instruction: FeetechInstruction, deadline: UInt64) -> Bool {
@@ -31,78 +34,84 @@ public final class FeetechArmDriver: ServoArmDriver, @unchecked Sendable {
         return send(deadline: deadline)
     }
 
-    private func awaitReply(from id: UInt8, deadline: UInt64) -> (error: FeetechStatusError, data: [UInt8])? {
+    /// Waits for one reply from `id` carrying `dataCount` bytes; returns its status byte and data
+    /// (copied). A reply of another size is a late answer to an earlier request and is skipped.
+    private func awaitReply(from id: UInt8, dataCount: Int, deadline: UInt64) -> (error: FeetechStatusError, data: [UInt8])? {
         while MonotonicClock.nowNanoseconds() < deadline {
             let n = receive(deadline: deadline)
             if n < 0 { return nil }
             if n == 0 { continue }
             decoder.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
             while let packet = decoder.next() {
-                if packet.id == id { return (packet.error, Array(packet.parameters)) }
+                if packet.id == id && packet.parameters.count == dataCount { return (packet.error, Array(packet.parameters)) }
             }
         }
         return nil
     }
 
-    override func ping(_ id: UInt8, timeout: Double) -> UInt16? {
-        let deadline = MonotonicClock.deadline(in: timeout)
-        guard sendInstruction(.ping(id: id), deadline: deadline), awaitReply(from: id, deadline: deadline) != nil else { return nil }
+    override func ping(_ id: UInt8, deadline: UInt64) -> UInt16? {
+        guard sendInstruction(.ping(id: id), deadline: deadline), awaitReply(from: id, dataCount: 0, deadline: deadline) != nil else { return nil }
         // PING carries no model: read it.
-        guard sendInstruction(.read(id: id, address: FeetechSTS.modelNumber.address, length: 2), deadline: deadline),
-              let reply = awaitReply(from: id, deadline: MonotonicClock.deadline(in: timeout)), reply.data.count == 2 else { return nil }
+        let model = FeetechSTS.modelNumber
+        guard sendInstruction(.read(id: id, address: model.address, length: UInt8(model.size)), deadline: deadline),
+              let reply = awaitReply(from: id, dataCount: model.size, deadline: deadline) else { return nil }
         return UInt16(reply.data[0]) | UInt16(reply.data[1]) << 8
     }
 
-    override func writeRegister(_ id: UInt8, address: Int, size: Int, value: Int) throws(DriverError) {
-        let data = (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
-        for _ in 0..<3 {
-            let deadline = MonotonicClock.deadline(in: 0.1)
-            guard sendInstruction(.write(id: id, address: UInt8(address), data: data), deadline: deadline),
-                  awaitReply(from: id, deadline: deadline) != nil else { continue }
-            return
+    /// One register of one servo, asked again while replies are lost (set-up only).
+    private func read(_ register: FeetechRegister, of id: UInt8) throws(DriverError) -> Int {
+        let request = FeetechInstruction.read(id: id, address: register.address, length: UInt8(register.size))
+        let (answer, failedTries) = retrying { deadline in
+            sendInstruction(request, deadline: deadline) ? awaitReply(from: id, dataCount: register.size, deadline: deadline) : nil
         }
-        throw DriverError(device: deviceName, problem: "servo \(id) did not acknowledge writing register \(address)")
+        let what = "READ of \(register.name) (register \(register.address)) from servo \(id)"
+        guard let reply = answer else { throw setupFailure(what, failedTries: failedTries) }
+        guard let value = try? register.value(in: reply.data, dataAddress: register.address) else {
+            throw DriverError(device: deviceName, problem: "servo \(id) answered the \(what) with \(reply.data.count) bytes instead of \(register.size)")
+        }
+        return value
     }
 
-    override func readRegister(_ id: UInt8, address: Int, size: Int) throws(DriverError) -> Int {
-        for _ in 0..<3 {
-            let deadline = MonotonicClock.deadline(in: 0.1)
-            guard sendInstruction(.read(id: id, address: UInt8(address), length: UInt8(size)), deadline: deadline),
-                  let reply = awaitReply(from: id, deadline: deadline), reply.data.count == size else { continue }
-            var value = 0
-            for (i, byte) in reply.data.enumerated() { value |= Int(byte) << (8 * i) }
-            return value
+    /// Writes one register of one servo and waits for its acknowledgement, asking again while
+    /// replies are lost (set-up only).
+    private func write(_ register: FeetechRegister, of id: UInt8, value: Int) throws(DriverError) {
+        let data = (0..<register.size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+        let request = FeetechInstruction.write(id: id, address: register.address, data: data)
+        let (answer, failedTries) = retrying { deadline in
+            sendInstruction(request, deadline: deadline) ? awaitReply(from: id, dataCount: 0, deadline: deadline) : nil
         }
-        throw DriverError(device: deviceName, problem: "servo \(id) did not answer a READ of register \(address)")
+        if answer == nil {
+            throw setupFailure("WRITE of \(value) to \(register.name) (register \(register.address)) of servo \(id)", failedTries: failedTries)
+        }
     }
 
     override func setTorque(_ on: Bool) -> Bool {
         let data = [UInt8](repeating: on ? 1 : 0, count: ids.count)
         guard sendInstruction(.syncWrite(address: FeetechSTS.torqueEnable.address, length: 1, ids: ids, data: data),
                               deadline: MonotonicClock.deadline(in: 0.05)) else { return false }
-        for id in ids where (try? readRegister(id, address: Int(FeetechSTS.torqueEnable.address), size: 1)) != (on ? 1 : 0) { return false }
+        for id in ids where (try? read(FeetechSTS.torqueEnable, of: id)) != (on ? 1 : 0) { return false }
         return true
     }
 
     override func configureServos() throws(DriverError) {
         for (index, id) in ids.enumerated() {
-            let status = try readRegister(id, address: Int(FeetechSTS.status.address), size: 1)
+            let status = try read(FeetechSTS.status, of: id)
             if status != 0 {
                 throw DriverError(device: deviceName, problem: "servo \(id) (joint \(joints[index].name)) reports \(FeetechStatusError(rawValue: UInt8(status)))",
                                   suggestion: "remove the cause (load, heat, supply voltage), then power-cycle the arm")
             }
             // EEPROM writes need the lock open; close it again so a brown-out cannot corrupt it.
-            try writeRegister(id, address: Int(FeetechSTS.lock.address), size: 1, value: 0)
-            try writeRegister(id, address: Int(FeetechSTS.returnDelayTime.address), size: 1, value: 0)
-            try writeRegister(id, address: Int(FeetechSTS.operatingMode.address), size: 1, value: 0)
+            try write(FeetechSTS.lock, of: id, value: 0)
+            try write(FeetechSTS.returnDelayTime, of: id, value: 0)
+            try write(FeetechSTS.operatingMode, of: id, value: 0)
+            // The calibration loader keeps the range inside the model's position ticks.
             let range = calibrations[index].range
-            try writeRegister(id, address: Int(FeetechSTS.minPositionLimit.address), size: 2, value: max(0, range.lowerBound))
-            try writeRegister(id, address: Int(FeetechSTS.maxPositionLimit.address), size: 2, value: min(4095, range.upperBound))
-            try writeRegister(id, address: Int(FeetechSTS.lock.address), size: 1, value: 1)
+            try write(FeetechSTS.minPositionLimit, of: id, value: range.lowerBound)
+            try write(FeetechSTS.maxPositionLimit, of: id, value: range.upperBound)
+            try write(FeetechSTS.lock, of: id, value: 1)
         }
-        guard readServos(deadline: MonotonicClock.deadline(in: 0.1)) == .fresh else {
-            throw DriverError(device: deviceName, problem: "the servos do not answer SYNC_READ of registers 56-70")
-        }
+        let (read, failedTries) = retrying { deadline in readServos(deadline: deadline) == .fresh ? true : nil }
+        guard read != nil else { throw setupFailure("SYNC_READ of registers 56-70", failedTries: failedTries) }
     }
 
     override func readServos(deadline: UInt64) -> ReadOutcome {
@@ -112,24 +121,28 @@ public final class FeetechArmDriver: ServoArmDriver, @unchecked Sendable {
         }
         let checksumErrorsBefore = decoder.counters.checksumErrors
         var remaining = ids.count
-        var retried = false
         while remaining > 0 {
             let now = MonotonicClock.nowNanoseconds()
             if now >= deadline { break }
             let n = receive(deadline: min(deadline, now + 2_000_000))
             if n < 0 { return .fault(.disconnected) }
             if n == 0 {
-                guard !retried, MonotonicClock.nowNanoseconds() + 1_000_000 < deadline else { continue }
-                retried = true
+                // Re-ask the silent servos as often as the tick's budget allows: each lost reply
+                // costs a 2 ms wait, and a second loss in a row is as likely as the first. Bytes
+                // already on their way are kept: a late reply of this tick is as good as a new one.
+                guard MonotonicClock.nowNanoseconds() + 1_000_000 < deadline else { continue }
                 retryIDs.removeAll(keepingCapacity: true)
                 for i in 0..<ids.count where !readings.received[i] { retryIDs.append(ids[i]) }
                 health.retries &+= 1
-                _ = sendInstruction(.syncRead(address: Self.stateAddress, length: Self.stateLength, ids: retryIDs), deadline: deadline)
+                writer.reset()
+                guard (try? FeetechInstruction.syncRead(address: Self.stateAddress, length: Self.stateLength, ids: retryIDs).encode(into: writer)) != nil,
+                      send(deadline: deadline) else { return .fault(.disconnected) }
                 continue
             }
             decoder.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
             while let packet = decoder.next() {
                 guard let index = joint(forID: packet.id), packet.parameters.count == Int(Self.stateLength), !readings.received[index] else { continue }
+                // The reply's status byte is the servo's own error register (65): overload, heat, voltage.
                 if packet.instructionOrError != 0 { return .fault(.hardwareError(id: Int(packet.id), code: Int(packet.instructionOrError))) }
                 let data = packet.parameters
                 let position = Int(data[0]) | Int(data[1]) << 8

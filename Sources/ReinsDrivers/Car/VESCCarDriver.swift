@@ -144,6 +144,18 @@ public final class VESCCarDriver: RobotDriver, @unchecked Sendable {
         return true
     }
 
+    public func explain(_ fault: DriverFault) -> String {
+        guard case .hardwareError(_, let code) = fault else { return "\(deviceName): \(fault)" }
+        // mc_fault_code names from the firmware's datatypes.h.
+        let names: [VESCFaultCode: String] = [
+            .overVoltage: "over-voltage", .underVoltage: "under-voltage", .driver: "gate driver fault",
+            .absoluteOverCurrent: "absolute over-current", .overTemperatureFET: "MOSFET over-temperature",
+            .overTemperatureMotor: "motor over-temperature",
+        ]
+        let name = names[VESCFaultCode(rawValue: UInt8(truncatingIfNeeded: code))] ?? "unknown fault"
+        return "\(deviceName): the VESC reports fault code \(code) (\(name)) in GET_VALUES; check the battery, motor and cooling, and the VESC Tool's fault log"
+    }
+
     public func safeStop(reason: String, progress: (String) -> Void) -> SafeStopReport {
         guard link != nil else { return SafeStopReport(problem: "not connected") }
         let limit = max(1, robot.safety.safeStopHoldSeconds) + 2

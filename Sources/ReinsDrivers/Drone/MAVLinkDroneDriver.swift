@@ -235,6 +235,10 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
         return true
     }
 
+    public func explain(_ fault: DriverFault) -> String {
+        "\(deviceName): \(fault)"
+    }
+
     /// Hovers where it is, then lands and waits for the vehicle to disarm on the ground. Every wait
     /// ends early once the vehicle is lost (no heartbeat for `vehicleLostAfterSeconds`, or the link
     /// closed): a vanished vehicle cannot be stopped from here, and the summary says so.

@@ -71,6 +71,11 @@ public final class RobotProtocolDriver: RobotDriver, @unchecked Sendable {
 
     /// Asks the robot to perform its own safe stop, repeatedly through the hold time, and waits
     /// for it to report itself stopped.
+    public func explain(_ fault: DriverFault) -> String {
+        guard case .hardwareError = fault else { return "\(deviceName): \(fault)" }
+        return "\(deviceName): the robot reports a fault (STATE flag `fault`) and stopped itself; its own driver process says why"
+    }
+
     public func safeStop(reason: String, progress: (String) -> Void) -> SafeStopReport {
         guard let client else { return SafeStopReport(problem: "not connected") }
         let limit = max(0.2, robot.safety.safeStopHoldSeconds)

@@ -10,7 +10,8 @@ import ReinsTransport
 /// torque off), PING (also broadcast, answered in ID order), READ, WRITE, REG_WRITE/ACTION,
 /// REBOOT (clears Hardware Error Status and torque), FACTORY_RESET, SYNC_READ, SYNC_WRITE,
 /// FAST_SYNC_READ, BULK_READ/WRITE, FAST_BULK_READ; Status Return Level and Return Delay Time;
-/// no replies to broadcast READ/WRITE; an overload trips torque off and raises the alert bit.
+/// no replies to broadcast READ/WRITE; full motor output for over a second (a seized joint) latches
+/// overload in Hardware Error Status, raises the alert bit and, as Shutdown selects, drops torque.
 /// Position-control modes (3, 4, 5) move the joint; other modes hold it where it is.
 public final class DynamixelBusSimulator: ServoBusSimulator, @unchecked Sendable {
     private let decoder = DynamixelDecoder()
@@ -74,9 +75,12 @@ public final class DynamixelBusSimulator: ServoBusSimulator, @unchecked Sendable
 
     override func refresh(_ servo: SimulatedServo, dt: Double, time: Double) {
         let joint = arm.joints[servo.joint]
-        if strained(servo, dt: dt) && servo.table[70] & 0x20 == 0 {
-            servo.table[70] |= 0x20
-            servo.table[64] = 0
+        // Overload latches in Hardware Error Status (so every status packet carries the alert bit)
+        // and, when the Shutdown register selects it (the factory default does), drops torque.
+        let overload = UInt8(DynamixelHardwareErrorStatus.overload.rawValue)
+        if strained(servo, dt: dt) && servo.table[70] & overload == 0 {
+            servo.table[70] |= overload
+            if servo.table[63] & overload != 0 { servo.table[64] = 0 }
         }
         let offset = servo.integer(20, 4, signed: true)
         servo.setInteger(132, 4, ticks(measuredPositions[servo.joint]) + offset)

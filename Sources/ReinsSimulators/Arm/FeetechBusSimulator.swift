@@ -61,8 +61,9 @@ public final class FeetechBusSimulator: ServoBusSimulator, @unchecked Sendable {
 
     override func refresh(_ servo: SimulatedServo, dt: Double, time: Double) {
         let joint = arm.joints[servo.joint]
-        if strained(servo, dt: dt) && servo.table[65] & 32 == 0 {
-            servo.table[65] |= 32
+        let overload = FeetechStatusError.overload.rawValue
+        if strained(servo, dt: dt) && servo.table[65] & overload == 0 {
+            servo.table[65] |= overload
             servo.table[40] = 0
         }
         let offset = signed(servo.integer(31, 2), bit: 11)

@@ -101,14 +101,20 @@ public class ServoBusSimulator: ByteLinkSimulator, @unchecked Sendable {
         Double(ticks - Int(ticksPerRevolution / 2)) * 2 * Double.pi / ticksPerRevolution
     }
 
-    /// Overload: a motor straining hard for more than a second trips the servo (torque off, error bit).
+    /// Seconds of full motor output after which a servo reports overload.
+    static let overloadSeconds = 1.0
+
+    /// Overload as the servos detect it ("persistent load that exceeds maximum output"): the motor
+    /// at its output limit for more than `overloadSeconds` in all, counted down again while it is
+    /// not. A seized joint or one pushed into its end stop gets there; the short bursts of full
+    /// output that start and stop a move do not.
     func strained(_ servo: SimulatedServo, dt: Double) -> Bool {
         let joint = arm.joints[servo.joint]
-        if joint.torqueEnabled && joint.stuck && abs(joint.goal - joint.position) > 0.2 {
+        if joint.torqueEnabled && abs(joint.effort) >= 0.95 * joint.parameters.maximumAcceleration {
             servo.strainSeconds += dt
         } else {
             servo.strainSeconds = max(0, servo.strainSeconds - dt)
         }
-        return servo.strainSeconds > 1.0
+        return servo.strainSeconds > Self.overloadSeconds
     }
 }
