@@ -76,7 +76,8 @@ public struct FaultSpec: Sendable, Equatable {
     }
 
     private static func probability(_ item: String, _ value: String) throws(ParseError) -> Double {
-        let p = try number(item, value, nonNegative: true, limit: 1)
+        let p = try number(item, value, nonNegative: true, limit: .infinity)
+        guard p <= 1 else { throw ParseError(item: item, problem: "a probability is between 0 and 1") }
         return p
     }
 
