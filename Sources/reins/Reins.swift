@@ -1,5 +1,6 @@
 import ArgumentParser
 import CPlatform
+import ReinsRecording
 
 @main
 struct Reins: ParsableCommand {
@@ -11,6 +12,8 @@ struct Reins: ParsableCommand {
             state, runs the policy, watches it, filters the action and sends it to the hardware.
             Start with `reins check Robots/*.yaml` to validate robot descriptions.
             """,
+        // The version recordings carry in their header's library and `reins` metadata record.
+        version: RecordingFormat.reinsVersion,
         subcommands: [CheckCommand.self, BenchCommand.self, PortsCommand.self, KeysCommand.self, SimCommand.self, ReplayCommand.self, CalibrateCommand.self, PolicyCommand.self, DeployCommand.self, DemosCommand.self, FitCommand.self, TradeoffCommand.self, RecordCommand.self])
 
     static func main() {

@@ -1,6 +1,16 @@
 import Foundation
+import ReinsRecording
 import ReinsTestSupport
 import Testing
+
+@Suite struct VersionTests {
+    @Test func versionPrintsTheVersionRecordingsCarry() {
+        let result = runProcess(reinsExecutable, ["--version"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == RecordingFormat.reinsVersion + "\n")
+        #expect(RecordingFormat.library == "reins " + RecordingFormat.reinsVersion)
+    }
+}
 
 @Suite struct CheckCommandTests {
     @Test func shippedRobotDescriptionsAndCalibrationsPass() throws {
