@@ -20,15 +20,15 @@ public enum RecordingFormat {
     public static let reservedMetadataNames = ["robot", "policy", "reins", "recording"]
 
     /// The tick's number arrays, in the order they are written; `non_finite` names them.
-    public static let vectorFields = ["state", "observation", "proposed", "corrected", "applied"]
+    static let vectorFields = ["state", "observation", "proposed", "corrected", "applied"]
 
     /// How `non_finite` spells a value JSON cannot hold.
-    public static func nonFiniteName(_ value: Double) -> String {
+    static func nonFiniteName(_ value: Double) -> String {
         value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf")
     }
 
     /// The value `nonFiniteName` spelled, nil for anything else.
-    public static func nonFiniteValue(_ name: String) -> Double? {
+    static func nonFiniteValue(_ name: String) -> Double? {
         switch name {
         case "nan": return .nan
         case "inf": return .infinity
