@@ -163,6 +163,9 @@ public struct TickSample {
     /// Lateness of this tick's start, and the previous tick's duration, ns.
     public var periodErrorNanoseconds: UInt32 = 0
     public var previousTickNanoseconds: UInt32 = 0
+    /// How old the measured state was when this tick used it: from the moment the robot measured
+    /// (or the driver received) it to the tick's start, ns. 0 until the pipeline measures it.
+    public var stateAgeNanoseconds: UInt64 = 0
 
     public init() {}
 }

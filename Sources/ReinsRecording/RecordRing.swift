@@ -33,6 +33,7 @@ struct SlotHeader: BitwiseCopyable {
     var code: Int64 = 0
     var tick: UInt64 = 0
     var monotonicNanoseconds: UInt64 = 0
+    var stateAgeNanoseconds: UInt64 = 0
     var sensitivity: Double = .nan
     var innovationJump: Double = 0
     var confidence: Double = .nan

@@ -178,6 +178,7 @@ public final class Recorder: @unchecked Sendable {
         header.clamps = sample.clamps
         header.periodErrorNanoseconds = sample.periodErrorNanoseconds
         header.previousTickNanoseconds = sample.previousTickNanoseconds
+        header.stateAgeNanoseconds = sample.stateAgeNanoseconds
         var offset = SlotHeader.bytes
         var truncated = false
         header.stateCount = Self.copy(sample.state, limit: stateCapacity, into: slot, at: &offset, truncated: &truncated)

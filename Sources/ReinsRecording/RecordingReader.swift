@@ -1,7 +1,8 @@
 import Foundation
 import ReinsCore
 
-/// One `/reins/tick` message, decoded. Non-finite values come back as NaN (JSON stores them as null).
+/// One `/reins/tick` message, decoded. Array entries come back exactly, NaN and ±infinity
+/// included (from `non_finite`); a monitor scalar the message omits (no finite value) comes back as NaN.
 public struct RecordedTick: Sendable {
     public var tick: UInt64
     /// Seconds since the recording started.
@@ -29,6 +30,8 @@ public struct RecordedTick: Sendable {
     public var clamps: UInt32
     public var periodErrorNanoseconds: UInt32
     public var previousTickNanoseconds: UInt32
+    /// How old the measured state was when the tick used it (0 in recordings made before it was recorded).
+    public var stateAgeNanoseconds: UInt64
 }
 
 /// An episode: its ticks in order, with the start and end records when the file has them.
@@ -188,10 +191,19 @@ public enum RecordingReader {
               let source = (object["source"] as? String).flatMap({ name in ControlSource.allCases.first { $0.description == name } }),
               let segment = (object["segment"] as? String).flatMap({ name in Segment.allCases.first { $0.description == name } }),
               let fresh = object["fresh"] as? Bool,
-              let state = vector(object["state"]), let observation = vector(object["observation"]),
-              let proposed = vector(object["proposed"]), let corrected = vector(object["corrected"]), let applied = vector(object["applied"]),
+              var vectors = vectors(object),
               let monitor = object["monitor"] as? [String: Any], let timing = object["timing"] as? [String: Any],
               let clampNames = object["clamps"] as? [Any] else { return nil }
+        // Entries JSON cannot hold were written as 0 and listed here with their true value.
+        if let nonFinite = object["non_finite"] {
+            guard let entries = nonFinite as? [Any] else { return nil }
+            for case let entry as [String: Any] in entries {
+                guard let field = (entry["field"] as? String).flatMap({ RecordingFormat.vectorFields.firstIndex(of: $0) }),
+                      let index = (entry["index"] as? NSNumber)?.intValue, vectors[field].indices.contains(index),
+                      let value = (entry["value"] as? String).flatMap(RecordingFormat.nonFiniteValue) else { return nil }
+                vectors[field][index] = value
+            }
+        }
         var clamps: UInt32 = 0
         for name in clampNames {
             guard let reason = ClampReason.allCases.first(where: { $0.description == name as? String }) else { return nil }
@@ -199,7 +211,7 @@ public enum RecordingReader {
         }
         return RecordedTick(
             tick: tick, t: t, logTimeNanoseconds: logTime, episode: episode, source: source, segment: segment, freshState: fresh,
-            state: state, observation: observation, proposed: proposed, corrected: corrected, applied: applied,
+            state: vectors[0], observation: vectors[1], proposed: vectors[2], corrected: vectors[3], applied: vectors[4],
             sensitivity: number(monitor["sensitivity"]) ?? .nan,
             innovationEntry: (monitor["innovation_entry"] as? NSNumber).flatMap { Int32(exactly: $0.int64Value) } ?? -1,
             innovationJump: number(monitor["innovation_jump"]) ?? .nan,
@@ -208,10 +220,21 @@ public enum RecordingReader {
             response: (monitor["response"] as? String).flatMap { name in ResponseTaken.allCases.first { $0.description == name } } ?? .none,
             takeoverRequested: monitor["takeover_requested"] as? Bool ?? false, clamps: clamps,
             periodErrorNanoseconds: unsigned(timing["period_error_ns"]).flatMap(UInt32.init(exactly:)) ?? 0,
-            previousTickNanoseconds: unsigned(timing["previous_tick_ns"]).flatMap(UInt32.init(exactly:)) ?? 0)
+            previousTickNanoseconds: unsigned(timing["previous_tick_ns"]).flatMap(UInt32.init(exactly:)) ?? 0,
+            stateAgeNanoseconds: unsigned(timing["state_age_ns"]) ?? 0)
     }
 
-    /// A JSON number, or NaN for null (how the recorder writes NaN and ±infinity).
+    /// The five arrays in `RecordingFormat.vectorFields` order, nil if one is missing or holds a non-number.
+    private static func vectors(_ object: [String: Any]) -> [[Double]]? {
+        var result: [[Double]] = []
+        for field in RecordingFormat.vectorFields {
+            guard let values = vector(object[field]) else { return nil }
+            result.append(values)
+        }
+        return result
+    }
+
+    /// A JSON number, or NaN for null (how format 1 recordings wrote NaN and ±infinity).
     ///
     /// Through the number's text: JSONSerialization on Linux returns NSDecimalNumber for many
     /// decimals, whose `doubleValue` is off in the last digits; `Double(stringValue)` is exact.

@@ -100,7 +100,8 @@ final class RecordingSink: @unchecked Sendable {
             let start = header.kind == SlotKind.episodeStart.rawValue
             append(#"{"episode":"#)
             JSONText.appendInteger(header.episode, to: &json)
-            append(start ? #","event":"start","outcome":null"# : #","event":"end","outcome":"#)
+            // A start has no outcome yet: the field is absent, never null.
+            append(start ? #","event":"start""# : #","event":"end","outcome":"#)
             if !start { JSONText.appendString(EpisodeOutcome(rawValue: header.detail)?.description ?? "aborted", to: &json) }
             append(#","t":"#)
             JSONText.appendNumber(t, to: &json)
@@ -113,12 +114,13 @@ final class RecordingSink: @unchecked Sendable {
             JSONText.appendString(RunEventKind(rawValue: header.detail)?.description ?? "fault", to: &json)
             append(#","code":"#)
             JSONText.appendInteger(header.code, to: &json)
-            append(#","value":"#)
-            JSONText.appendNumber(header.value, to: &json)
+            appendOptional(#","value":"#, header.value)
             append(#","t":"#)
             JSONText.appendNumber(t, to: &json)
-            append(#","episode":"#)
-            if let openEpisode { JSONText.appendInteger(openEpisode, to: &json) } else { append("null") }
+            if let openEpisode {
+                append(#","episode":"#)
+                JSONText.appendInteger(openEpisode, to: &json)
+            }
             append("}")
             channel = eventChannel
             events += 1
@@ -140,29 +142,50 @@ final class RecordingSink: @unchecked Sendable {
         append(#","segment":"#)
         JSONText.appendString((Segment(rawValue: header.segment) ?? .autonomous).description, to: &json)
         append(header.flags & 1 != 0 ? #","fresh":true"# : #","fresh":false"#)
+        let counts = [header.stateCount, header.observationCount, header.proposedCount, header.correctedCount, header.appliedCount]
         var offset = 0
-        for (name, count) in [("state", header.stateCount), ("observation", header.observationCount), ("proposed", header.proposedCount),
-                              ("corrected", header.correctedCount), ("applied", header.appliedCount)] {
+        var nonFinite = 0
+        for (field, count) in zip(RecordingFormat.vectorFields, counts) {
             append(#",""#)
-            append(name)
+            append(field)
             append(#"":["#)
             for index in 0..<Int(count) {
                 if index > 0 { append(",") }
-                JSONText.appendNumber(doubles.load(fromByteOffset: offset + 8 * index, as: Double.self), to: &json)
+                let value = doubles.load(fromByteOffset: offset + 8 * index, as: Double.self)
+                if !value.isFinite { nonFinite += 1 }
+                JSONText.appendNumber(value, to: &json)
             }
             append("]")
             offset += 8 * Int(count)
         }
-        append(#","monitor":{"sensitivity":"#)
-        JSONText.appendNumber(header.sensitivity, to: &json)
-        append(#","innovation_entry":"#)
+        if nonFinite > 0 {
+            // The entries above hold 0 for these; the list keeps their position and true value.
+            append(#","non_finite":["#)
+            offset = 0
+            var first = true
+            for (field, count) in zip(RecordingFormat.vectorFields, counts) {
+                for index in 0..<Int(count) {
+                    let value = doubles.load(fromByteOffset: offset + 8 * index, as: Double.self)
+                    guard !value.isFinite else { continue }
+                    append(first ? #"{"field":""# : #",{"field":""#)
+                    first = false
+                    append(field)
+                    append(#"","index":"#)
+                    JSONText.appendInteger(index, to: &json)
+                    append(#","value":""#)
+                    append(RecordingFormat.nonFiniteName(value))
+                    append(#""}"#)
+                }
+                offset += 8 * Int(count)
+            }
+            append("]")
+        }
+        append(#","monitor":{"innovation_entry":"#)
         JSONText.appendInteger(header.innovationEntry, to: &json)
-        append(#","innovation_jump":"#)
-        JSONText.appendNumber(header.innovationJump, to: &json)
-        append(#","confidence":"#)
-        JSONText.appendNumber(header.confidence, to: &json)
-        append(#","entropy":"#)
-        JSONText.appendNumber(header.entropy, to: &json)
+        appendOptional(#","sensitivity":"#, header.sensitivity)
+        appendOptional(#","innovation_jump":"#, header.innovationJump)
+        appendOptional(#","confidence":"#, header.confidence)
+        appendOptional(#","entropy":"#, header.entropy)
         append(#","rule":"#)
         JSONText.appendInteger(header.rule, to: &json)
         append(#","response":"#)
@@ -178,7 +201,16 @@ final class RecordingSink: @unchecked Sendable {
         JSONText.appendInteger(header.periodErrorNanoseconds, to: &json)
         append(#","previous_tick_ns":"#)
         JSONText.appendInteger(header.previousTickNanoseconds, to: &json)
+        append(#","state_age_ns":"#)
+        JSONText.appendInteger(header.stateAgeNanoseconds, to: &json)
         append("}}")
+    }
+
+    /// `key` and the value when it is finite; nothing otherwise (a scalar without a value is absent).
+    private func appendOptional(_ key: String, _ value: Double) {
+        guard value.isFinite else { return }
+        append(key)
+        JSONText.appendNumber(value, to: &json)
     }
 
     @inline(__always)

@@ -17,6 +17,13 @@ public enum ArmCalibrator {
         public var minimumTicks: [Int]
         public var maximumTicks: [Int]
         public var samples: Int
+
+        public init(startTicks: [Int], minimumTicks: [Int], maximumTicks: [Int], samples: Int) {
+            self.startTicks = startTicks
+            self.minimumTicks = minimumTicks
+            self.maximumTicks = maximumTicks
+            self.samples = samples
+        }
     }
 
     public struct Failure: Error, Sendable, CustomStringConvertible {
@@ -83,13 +90,16 @@ public enum ArmCalibrator {
         names.indices.filter { recording.maximumTicks[$0] - recording.minimumTicks[$0] < minimumTicks }.map { names[$0] }
     }
 
+    /// The ranges are the extreme readings as recorded. A joint that never moved gets [t, t], which
+    /// `reins check` refuses with "record both ends" (widening it by a tick it never reached would
+    /// write a range the joint was never seen to cover).
     public static func calibration(from recording: Recording, provisional robot: RobotDescription, zero: ZeroPose) -> ArmCalibration {
         guard case .arm(let provisional) = robot.calibration else { return ArmCalibration(joints: []) }
         return ArmCalibration(joints: provisional.joints.enumerated().map { index, joint in
             let low = recording.minimumTicks[index], high = recording.maximumTicks[index]
             let zeroTicks = zero == .current ? recording.startTicks[index] : (low + high) / 2
             return (joint.name, JointCalibration(servoID: joint.calibration.servoID, homingOffset: zeroTicks - 2048,
-                                                 direction: joint.calibration.direction, range: low...max(high, low + 1)))
+                                                 direction: joint.calibration.direction, range: low...high))
         })
     }
 

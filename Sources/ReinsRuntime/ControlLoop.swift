@@ -94,6 +94,9 @@ public final class ControlLoop: @unchecked Sendable {
     private var collectorThread: PosixThread?
     private var stopReason: LoopStopReason = .requested
     private let realtimeReady = Mutex<RealtimeReport?>(nil)
+    /// Held from `start()` until the loop thread has ended (`wait()`).
+    private var idleLatencyHold: CPUIdleLatencyHold?
+    private let collectorWake = Semaphore()
 
     public init(configuration: LoopConfiguration, task: any ControlTask) {
         precondition(configuration.rateHz > 0, "loop rate must be positive")
@@ -108,13 +111,16 @@ public final class ControlLoop: @unchecked Sendable {
     @discardableResult
     public func start() -> RealtimeReport {
         let (memory, locked) = RealtimeSetup.lockMemory(configuration.realtime.lockMemory)
+        let (hold, idle, held) = RealtimeSetup.holdCPUIdleLatency(configuration.realtime.holdCPUIdleLatency)
+        idleLatencyHold = hold
         running.store(true, ordering: .releasing)
         let startGate = Semaphore()
         thread = PosixThread { [self] in
             let (scheduling, fifo, affinity, pinned) = RealtimeSetup.applyToCurrentThread(configuration.realtime)
             realtimeReady.withLock {
                 $0 = RealtimeReport(scheduling: scheduling, schedulingObtained: fifo, memoryLocking: memory,
-                                    memoryLocked: locked, affinity: affinity, affinityObtained: pinned)
+                                    memoryLocked: locked, affinity: affinity, affinityObtained: pinned,
+                                    cpuIdle: idle, cpuIdleLatencyHeld: held)
             }
             startGate.signal()
             run()
@@ -124,7 +130,9 @@ public final class ControlLoop: @unchecked Sendable {
         collectorThread = PosixThread { [self] in
             while running.load(ordering: .acquiring) {
                 statistics.collect()
-                usleep(20_000)
+                // Every 20 ms, or at once when `wait()` ends the run (a fixed sleep kept the
+                // command waiting up to 20 ms after the last tick).
+                collectorWake.wait(timeoutNanoseconds: 20_000_000)
             }
             statistics.collect()
         }
@@ -142,7 +150,10 @@ public final class ControlLoop: @unchecked Sendable {
     public func wait() -> LoopStopReason {
         thread?.join()
         thread = nil
+        idleLatencyHold?.release()
+        idleLatencyHold = nil
         running.store(false, ordering: .releasing)
+        collectorWake.signal()
         collectorThread?.join()
         collectorThread = nil
         return stopReason
@@ -183,7 +194,8 @@ public final class ControlLoop: @unchecked Sendable {
             let end = MonotonicClock.nowNanoseconds()
             clock.timing.end = end
             let next = deadline &+ period
-            if end > next {
+            // The last tick has no next deadline to miss: nothing after it is skipped.
+            if end > next && outcome == .proceed {
                 // Skip every missed period: replaying them would only make the robot later still.
                 let missed = (end &- next) / period &+ 1
                 clock.timing.skippedPeriods = UInt32(truncatingIfNeeded: missed)
@@ -218,4 +230,14 @@ final class Semaphore: @unchecked Sendable {
     }
     func signal() { sem_post(semaphore) }
     func wait() { while sem_wait(semaphore) != 0 && errno == EINTR {} }
+
+    /// Waits for a signal or until the timeout has passed (measured on CLOCK_REALTIME, as
+    /// sem_timedwait requires; a clock step only lengthens or shortens one wait).
+    func wait(timeoutNanoseconds: UInt64) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let total = UInt64(now.tv_nsec) + timeoutNanoseconds
+        var until = timespec(tv_sec: now.tv_sec + Int(total / 1_000_000_000), tv_nsec: Int(total % 1_000_000_000))
+        while sem_timedwait(semaphore, &until) != 0 && errno == EINTR {}
+    }
 }

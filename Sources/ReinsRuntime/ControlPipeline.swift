@@ -226,6 +226,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             sample.freshState = fresh
             sample.clamps = clamps
             sample.periodErrorNanoseconds = UInt32(clamping: now &- clock.deadline)
+            sample.stateAgeNanoseconds = stateAge
             sample.state = state
             sample.observation = observationBuffer
             sample.proposed = UnsafeBufferPointer(proposed)

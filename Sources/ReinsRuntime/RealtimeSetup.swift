@@ -12,9 +12,12 @@ public struct RealtimeReport: Sendable, CustomStringConvertible {
     public var memoryLocked: Bool
     public var affinity: String
     public var affinityObtained: Bool
+    /// Whether `/dev/cpu_dma_latency` is held at 0 for the run, or why not.
+    public var cpuIdle: String
+    public var cpuIdleLatencyHeld: Bool
 
     public var description: String {
-        "scheduling: \(scheduling); memory: \(memoryLocking); affinity: \(affinity)"
+        "scheduling: \(scheduling); memory: \(memoryLocking); affinity: \(affinity); CPU idle: \(cpuIdle)"
     }
 }
 
@@ -26,15 +29,19 @@ public struct RealtimeRequest: Sendable {
     public var lockMemory: Bool
     /// CPU to pin the loop thread to; nil leaves it free to migrate.
     public var cpu: Int?
+    /// Hold `/dev/cpu_dma_latency` at 0 while the loop runs, so no CPU sleeps in an idle state
+    /// whose exit delays the loop's wake-up (see `CPUIdleLatencyHold`).
+    public var holdCPUIdleLatency: Bool
 
-    public init(fifoPriority: Int32? = 80, lockMemory: Bool = true, cpu: Int? = nil) {
+    public init(fifoPriority: Int32? = 80, lockMemory: Bool = true, cpu: Int? = nil, holdCPUIdleLatency: Bool = true) {
         self.fifoPriority = fifoPriority
         self.lockMemory = lockMemory
         self.cpu = cpu
+        self.holdCPUIdleLatency = holdCPUIdleLatency
     }
 
     /// Nothing requested: for tests that must not change the process.
-    public static let none = RealtimeRequest(fifoPriority: nil, lockMemory: false, cpu: nil)
+    public static let none = RealtimeRequest(fifoPriority: nil, lockMemory: false, cpu: nil, holdCPUIdleLatency: false)
 }
 
 enum RealtimeSetup {
@@ -46,6 +53,13 @@ enum RealtimeSetup {
         }
         let reason = String(cString: strerror(errno))
         return ("not locked: mlockall failed (\(reason)); run as root or raise `ulimit -l`", false)
+    }
+
+    /// Holds the CPUs' idle-state exit latency at 0 for the process until the hold is released.
+    static func holdCPUIdleLatency(_ requested: Bool) -> (CPUIdleLatencyHold?, String, Bool) {
+        guard requested else { return (nil, "not requested", false) }
+        let (hold, report) = CPUIdleLatencyHold.acquire()
+        return (hold, report, hold != nil)
     }
 
     /// Applies priority and affinity to the calling thread (the loop thread itself).

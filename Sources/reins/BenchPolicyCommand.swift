@@ -13,8 +13,11 @@ struct BenchPolicyCommand: ParsableCommand {
         abstract: "Time policy inference and the per-tick robustness monitor.",
         discussion: """
             Without FILE, times a seeded random 64→256→256→8 ReLU MLP. Reports the median and p99 \
-            of single forward passes and of monitor ticks (the observation plus K probes in one \
-            batched pass, then the sensitivity), each call timed on its own, in one run. With \
+            of single forward passes, of monitor ticks (the observation plus K probes in one \
+            batched pass, then the sensitivity), of the corrector alone and of a whole policy step \
+            (monitor tick + corrector), each call timed on its own. The four are measured \
+            interleaved, every round timing each once in rotating order, so a change in the \
+            machine's load during the run affects them alike. With \
             --compare-onnxruntime the same weights are exported to ONNX by a Python script and \
             timed in onnxruntime (single-threaded session, per session.run call, measured from \
             Python; the Python loop overhead of a no-op call is printed so it can be subtracted).
@@ -59,30 +62,45 @@ struct BenchPolicyCommand: ParsableCommand {
         var output = PolicyOutput(for: network)
         var decision = PolicyDecision(for: network)
         let lastApplied = [Double](repeating: 0, count: network.actionCount)
-        var samples = [UInt64](repeating: 0, count: iterations)
+        var correction = CorrectionReport(for: network)
+        let report = runner.monitor.check(observations[0], engine: engine, output: &output)
 
-        func measure(_ body: (Int) -> Void) -> (median: UInt64, p99: UInt64) {
-            for index in 0..<min(iterations, 2000) { body(index) }  // warm caches and branch predictors
-            for index in 0..<iterations {
-                let start = MonotonicClock.nowNanoseconds()
-                body(index)
-                samples[index] = MonotonicClock.nowNanoseconds() &- start
-            }
-            samples.sort()
-            return (samples[iterations / 2], samples[min(iterations - 1, iterations * 99 / 100)])
+        // Interleaved, so drift in the machine's load (other processes, frequency, caches) lands on
+        // every measurement alike: measured one after another in blocks, the step (monitor +
+        // corrector) came out faster than the monitor tick alone on a busy machine.
+        let bodies: [(Int) -> Void] = [
+            { _ in },
+            { index in engine.forward(observations[index & 63], into: &output) },
+            { index in _ = runner.monitor.check(observations[index & 63], engine: engine, output: &output) },
+            { _ in runner.corrector.correct(output, monitor: report, lastApplied: lastApplied, into: &correction) },
+            { index in runner.step(observations[index & 63], lastApplied: lastApplied, into: &decision) },
+        ]
+        var samples = [[UInt64]](repeating: [UInt64](repeating: 0, count: iterations), count: bodies.count)
+        for index in 0..<min(iterations, 2000) {  // warm caches and branch predictors
+            for body in bodies { body(index) }
         }
-        let timer = measure { _ in }
-        let forward = measure { index in engine.forward(observations[index & 63], into: &output) }
-        let monitor = measure { index in _ = runner.monitor.check(observations[index & 63], engine: engine, output: &output) }
-        let step = measure { index in runner.step(observations[index & 63], lastApplied: lastApplied, into: &decision) }
+        for index in 0..<iterations {
+            for offset in 0..<bodies.count {
+                let which = (index + offset) % bodies.count
+                let start = MonotonicClock.nowNanoseconds()
+                bodies[which](index)
+                samples[which][index] = MonotonicClock.nowNanoseconds() &- start
+            }
+        }
+        let results = samples.map { measured -> (median: UInt64, p99: UInt64) in
+            let sorted = measured.sorted()
+            return (sorted[iterations / 2], sorted[min(iterations - 1, iterations * 99 / 100)])
+        }
+        let (timer, forward, monitor, corrector, step) = (results[0], results[1], results[2], results[3], results[4])
 
         let sizes = ([network.observationCount] + network.layers.map(\.outputs)).map(String.init).joined(separator: "→")
         let label = file.map { "\($0), \(sizes)" } ?? network.sourcePath
         print("policy: \(label), \(network.activation.name)\(network.classificationHead == nil ? "" : " + CARIL head")")
-        print("kernels: \(PolicyEngine.kernelName); \(iterations) timed calls each; timer overhead median \(timer.median) ns (included below)")
+        print("kernels: \(PolicyEngine.kernelName); \(iterations) timed calls each, interleaved; timer overhead median \(timer.median) ns (included below)")
         print(BenchPolicyCommand.line("forward (1 observation)", forward))
         print(BenchPolicyCommand.line("monitor tick (1 + \(probes) probes, one batched pass)", monitor))
-        print(BenchPolicyCommand.line("policy step (monitor + CARIL corrector)", step))
+        print(BenchPolicyCommand.line(network.classificationHead == nil ? "corrector (no CARIL head: response only)" : "corrector (CARIL rules on the head)", corrector))
+        print(BenchPolicyCommand.line("policy step (monitor tick + corrector)", step))
 
         guard compareOnnxruntime else { return }
         let comparison = try OnnxRuntimeComparison.run(network: network, observation: observations[0], iterations: iterations)

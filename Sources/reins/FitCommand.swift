@@ -15,8 +15,11 @@ struct FitCommand: ParsableCommand {
             human recovery and correction segment in, fully autonomous episodes only if they \
             succeeded, the autonomous prefix before an intervention out — and fits an MLP with Adam \
             on normalised observations and actions. With --lipschitz L every layer is projected after \
-            each step so the certified Lipschitz bound (what `reins policy inspect` reports, in \
-            physical units) is at most L. With --bins K a CARIL classification head is trained \
+            each step (norms estimated by power iteration, which trails them in the first epochs: \
+            the epoch lines print that estimate, a lower bound of the product of norms) and exactly \
+            after the last, so the certified Lipschitz bound of the written policy (what `reins \
+            policy inspect` reports, in physical units) is at most L. With --bins K a CARIL \
+            classification head is trained \
             jointly. The labels are the expert's or operator's own actions (before noise and the \
             safety filter), and for autonomous ticks the action the robot applied. Writes POLICY \
             (safetensors) and its config beside it.

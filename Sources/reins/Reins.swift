@@ -18,6 +18,7 @@ struct Reins: ParsableCommand {
             Exit status 2 means the command line, a robot description or a policy file is wrong; \
             the message says what to type instead.
             """,
+        // The version recordings carry in their header's library and `reins` metadata record.
         version: RecordingFormat.reinsVersion,
         subcommands: [CheckCommand.self, BenchCommand.self, PortsCommand.self, KeysCommand.self, SimCommand.self, ReplayCommand.self, CalibrateCommand.self, PolicyCommand.self, DeployCommand.self, DemosCommand.self, FitCommand.self, TradeoffCommand.self, RecordCommand.self])
 

@@ -8,12 +8,27 @@ given: a recording whose process was killed) and prints one JSON object: ticks, 
 tick numbers and log times (ns), applied actions outside the bounds, non-finite applied actions,
 counts of each clamp reason, ticks with a non-finite proposed action, /reins/event kinds, and the
 outcomes on /reins/episode.
+
+Non-finite array entries are read as recordings store them: 0 in the array, with the entry and its
+value named in the tick's `non_finite` list (format 1 recordings wrote null instead; both are read).
 """
 import json
 import math
 import sys
 
 from mcap.reader import NonSeekingReader, make_reader
+
+
+NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+def arrays(tick):
+    """The tick's five arrays with NaN and infinities put back where `non_finite` says they were."""
+    values = {name: [math.nan if v is None else v for v in tick[name]]
+              for name in ("state", "observation", "proposed", "corrected", "applied")}
+    for entry in tick.get("non_finite", []):
+        values[entry["field"]][entry["index"]] = NON_FINITE[entry["value"]]
+    return values
 
 
 def main():
@@ -32,12 +47,13 @@ def main():
                         result["first_tick"] = data["tick"]
                     result["last_tick"] = data["tick"]
                     result["last_log_time"] = message.log_time
-                    for value, (low, high) in zip(data["applied"], bounds):
-                        if value is None or not math.isfinite(value):
+                    values = arrays(data)
+                    for value, (low, high) in zip(values["applied"], bounds):
+                        if not math.isfinite(value):
                             result["non_finite_applied"] += 1
                         elif value < low - 1e-9 or value > high + 1e-9:
                             result["violations"] += 1
-                    if any(v is None for v in data["proposed"]):
+                    if not all(math.isfinite(v) for v in values["proposed"]):
                         result["non_finite_proposed"] += 1
                     for reason in data["clamps"]:
                         result["clamps"][reason] = result["clamps"].get(reason, 0) + 1

@@ -7,7 +7,10 @@ indexes) with CRC validation, and a StreamReader pass with validate_crcs=True so
 CRC in DataEnd and every chunk CRC are checked.
 --stream: reads FILE as a crashed recording is read, with NonSeekingReader(record_size_limit=None)
 and iter_messages(log_time_order=False), keeping everything before the first error (a file cut
-short raises at its end); metadata and attachments likewise, each with a fresh reader.
+short raises at its end); metadata and attachments likewise, each with a fresh reader. Also reports
+what NonSeekingReader(f).iter_messages() with its defaults yields before it raises
+("default_order": messages and the error's type): with log_time_order=True it sorts, so it reads to
+the end of the file before yielding anything.
 --offsets: also lists, for every message found through the summary, its channel, sequence, log time
 and the file offset where its record ends (from ChunkIndex and MessageIndex records), the byte range
 of every chunk and where each attachment and metadata record ends, so a test can tell which records
@@ -117,6 +120,19 @@ def stream(path, out):
 
     guarded(out, "messages", read_messages)
     collect(messages, out)
+
+    default_order = {"messages": 0, "error": None}
+
+    def read_with_defaults():
+        with open(path, "rb") as f:
+            for _ in NonSeekingReader(f).iter_messages():
+                default_order["messages"] += 1
+
+    try:
+        read_with_defaults()
+    except Exception as error:
+        default_order["error"] = type(error).__name__
+    out["default_order"] = default_order
 
     def read_metadata():
         with open(path, "rb") as f:

@@ -29,6 +29,55 @@ func checkRecording(_ path: String, robot: RobotDescription, stream: Bool = fals
     return try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
 }
 
+/// What the jsonschema package finds when it checks every message of a recording against the
+/// schema its channel advertises in the file (Tests/Peers/recording_schema_check.py).
+func checkSchemas(_ path: String) throws -> [String: Any] {
+    let result = runProcess("python3", [packageRoot + "/Tests/Peers/recording_schema_check.py", path])
+    #expect(result.status == 0, "python3 with mcap and jsonschema is required: \(result.standardError)")
+    return try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+}
+
+@Suite(.serialized) struct RecordingSchemaAcceptanceTests {
+    @Test(arguments: ["sim-arm", "sim-car", "sim-drone"])
+    func everyMessageOfARecordedDeployValidatesAgainstItsOwnSchema(_ name: String) throws {
+        let folder = TemporaryDirectory()
+        let (robotPath, robot) = try relaxedDescription(name, in: folder)
+        let recording = folder.file("run.mcap")
+        let result = deploy(["--robot", robotPath, "--policy", "Robots/policies/\(name).safetensors", "--duration", "2", "--record", recording])
+        #expect(result.status == 0, "\(result.standardError)")
+        let check = try checkSchemas(recording)
+        #expect(check["schema_problems"] as? [String] == [])
+        let topics = try #require(check["topics"] as? [String: Int])
+        #expect(topics["/reins/tick"] == Int((2 * robot.controlRateHz).rounded()))
+        #expect((topics["/reins/episode"] ?? 0) >= 1 && (topics["/reins/event"] ?? 0) >= 1)
+        #expect(check["invalid"] as? [String: Int] == [:], "\(check["errors"] ?? "")")
+        // The shipped policies have no CARIL head: the fields without a value are absent, not null.
+        let absent = try #require(check["absent_monitor"] as? [String: Int])
+        #expect(absent["confidence"] == topics["/reins/tick"] && absent["entropy"] == topics["/reins/tick"])
+    }
+
+    @Test func aNaNPolicysRecordingValidatesAndKeepsItsNonFiniteEntries() throws {
+        let folder = TemporaryDirectory()
+        let (robotPath, robot) = try relaxedDescription("sim-arm", in: folder)
+        let recording = folder.file("nan.mcap")
+        let result = deploy(["--robot", robotPath, "--policy", try makeArmPolicy("nan", in: folder), "--duration", "1", "--record", recording])
+        #expect(result.status == 0, "\(result.standardError)")
+        let check = try checkSchemas(recording)
+        #expect(check["invalid"] as? [String: Int] == [:], "\(check["errors"] ?? "")")
+        #expect(check["ticks_with_non_finite"] as? Int == 100)
+        // Every proposed entry is non-finite (the network overflows to +inf), and so every corrected one.
+        let nonFinite = try #require(check["non_finite"] as? [String: [String: Int]])
+        #expect(nonFinite["proposed"]?.values.reduce(0, +) == 600 && nonFinite["corrected"]?.values.reduce(0, +) == 600)
+        #expect(nonFinite["applied"] == nil)
+        // Reins' reader puts them back where they were; the applied actions (the fallback) stay finite.
+        let ticks = try RecordingReader.read(path: recording).episodes.flatMap(\.ticks)
+        #expect(ticks.count == 100)
+        #expect(ticks.allSatisfy { tick in tick.proposed.count == robot.actionNames.count && tick.proposed.allSatisfy { !$0.isFinite } })
+        #expect(ticks.allSatisfy { tick in tick.applied.allSatisfy(\.isFinite) })
+        #expect(ticks.allSatisfy { $0.sensitivity.isNaN })
+    }
+}
+
 @Suite(.serialized) struct DeployAcceptanceTests {
     @Test(arguments: ["sim-arm", "sim-car", "sim-drone"])
     func eachShippedPolicyDeploysOnItsSimulatorWithinLimits(_ name: String) throws {

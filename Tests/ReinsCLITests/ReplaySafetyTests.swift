@@ -24,6 +24,9 @@ import Testing
         let recording = try RecordingReader.read(path: recordingPath)
         let ticks = recording.episodes.flatMap(\.ticks)
         #expect(ticks.count >= rows.count)
+        // Every tick records how old the state it acted on was: recent, never older than the watchdog allows.
+        #expect(ticks.allSatisfy { Double($0.stateAgeNanoseconds) / 1e9 <= robot.safety.watchdogTimeout })
+        #expect(ticks.contains { $0.stateAgeNanoseconds > 0 })
         let checker = LimitChecker(robot: robot, resolution: resolution)
         // The first command is checked against where the robot was: for an arm its measured joints.
         if case .arm(let joints) = robot.body, let first = ticks.first {

@@ -141,10 +141,18 @@ import Testing
         #expect(result.status == 0, "\(result.standardError)")
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("policy: seeded random MLP 64→256→256→8") == true)
-        for label in ["forward (1 observation)", "monitor tick (1 + 4 probes, one batched pass)", "policy step (monitor + CARIL corrector)"] {
+        var medians: [Int] = []
+        for label in ["forward (1 observation)", "monitor tick (1 + 4 probes, one batched pass)", "corrector (no CARIL head: response only)",
+                      "policy step (monitor tick + corrector)"] {
             let line = try #require(lines.first { $0.hasPrefix(label) }, "no line for \(label)")
             #expect(line.contains("median ") && line.contains("p99 "))
+            let median = line.components(separatedBy: "median ").last?.split(separator: " ").first.flatMap { Int($0) }
+            medians.append(try #require(median, "\(line)"))
         }
+        #expect(lines.contains { $0.contains("timed calls each, interleaved") })
+        // The random MLP has no head, so the corrector only checks the response: the step costs a
+        // monitor tick plus that, and the monitor's batched pass costs more than one forward pass.
+        #expect(medians[2] < medians[1] && medians[0] < medians[1], "\(medians)")
         let invalid = runProcess(reinsExecutable, ["bench", "policy", "--probes", "0"])
         #expect(invalid.status == 2 && invalid.standardError.contains("The value '0' is invalid for '--probes <probes>': out of range: 1 ≤ value ≤ 64"))
     }

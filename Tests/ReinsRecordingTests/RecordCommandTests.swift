@@ -1,10 +1,58 @@
 import Foundation
+import ReinsConfig
 import ReinsCore
 import ReinsRecording
 import ReinsTestSupport
 import Testing
 
 @Suite struct RecordCommandTests {
+    @Test func fitNamesANonFiniteEntryOfARecordingByItsPositionAndValue() throws {
+        // Two expert episodes; in the second one tick's label holds +infinity and an observation NaN.
+        // `reins fit` reads them from `non_finite` at their positions and refuses them by name.
+        let folder = TemporaryDirectory()
+        let path = folder.file("demos.mcap")
+        let robot = try simArm()
+        let recorder = try Recorder(path: path, robot: robot)
+        var state = [Double](repeating: 0.1, count: 18), observation = [Double](repeating: 0, count: 12)
+        var action = [Double](repeating: 0, count: 6)
+        for tick in 0..<40 {
+            let episode = UInt32(tick / 20 + 1)
+            let time = recorder.startMonotonicNanoseconds + UInt64(tick) * 10_000_000
+            if tick % 20 == 0 { #expect(recorder.episodeStarted(episode: episode, at: time)) }
+            for index in 0..<12 { observation[index] = sin(Double(tick + index)) }
+            for index in 0..<6 { action[index] = cos(Double(tick * 2 + index)) / 2 }
+            if tick == 27 {
+                action[2] = .infinity
+                observation[4] = .nan
+            }
+            state.withUnsafeBufferPointer { s in
+                observation.withUnsafeBufferPointer { o in
+                    action.withUnsafeBufferPointer { a in
+                        var sample = TickSample()
+                        sample.tick = UInt64(tick)
+                        sample.monotonicNanoseconds = time
+                        sample.episode = episode
+                        sample.source = .expert
+                        sample.segment = .demo
+                        sample.state = s
+                        sample.observation = o
+                        sample.proposed = a
+                        sample.corrected = a
+                        sample.applied = a
+                        #expect(recorder.record(sample))
+                    }
+                }
+            }
+            if tick % 20 == 19 { #expect(recorder.episodeEnded(episode: episode, outcome: .success, at: time + 1000)) }
+        }
+        try recorder.close()
+        let result = runProcess(reinsExecutable, ["fit", path, "--robot", "Robots/sim-arm.yaml", "--out", folder.file("p.safetensors"),
+                                                  "--hidden", "8", "--epochs", "1"], workingDirectory: packageRoot)
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("\(path) episode 2 tick 7: observation `\(robot.observationNames[4])` is nan"), "\(result.standardError)")
+        #expect(result.standardError.contains("\(path) episode 2 tick 7: action `\(robot.actionNames[2])` is inf"), "\(result.standardError)")
+    }
+
     @Test func inspectSummarisesEpisodesSourcesSegmentsAndRate() throws {
         let recording = try TestRecording(ticks: 250)
         let result = runProcess(reinsExecutable, ["record", "inspect", recording.path])

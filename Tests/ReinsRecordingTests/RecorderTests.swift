@@ -29,6 +29,7 @@ import Glibc
             #expect(body["fresh"] as? Bool == (tick % 5 != 0))
             let t = try #require(double(body["t"]))
             #expect(abs(t - (0.005 + Double(tick) * 0.001 + 1e-6)) < 1e-9)
+            var nonFinite: [[String: Any]] = []
             for (buffer, name) in ["state", "observation", "proposed", "corrected", "applied"].enumerated() {
                 let values = try #require(body[name] as? [Any], "\(name)")
                 #expect(values.count == [18, 12, 6, 6, 6][buffer])
@@ -37,11 +38,20 @@ import Glibc
                     if expected.isFinite {
                         #expect(double(value) == expected, "\(name)[\(index)]")
                     } else {
-                        #expect(value is NSNull, "\(name)[\(index)] should be null for \(expected)")
+                        // Never null (the schema says number): 0 in place, the truth in non_finite.
+                        #expect(double(value) == 0, "\(name)[\(index)] should hold 0 for \(expected)")
+                        nonFinite.append(["field": name, "index": index, "value": expected.isNaN ? "nan" : (expected > 0 ? "inf" : "-inf")])
                     }
                 }
             }
+            let listed = body["non_finite"] as? [[String: Any]] ?? []
+            #expect(listed.map { "\($0["field"]!)[\($0["index"]!)]=\($0["value"]!)" } == nonFinite.map { "\($0["field"]!)[\($0["index"]!)]=\($0["value"]!)" })
+            #expect((body["non_finite"] == nil) == nonFinite.isEmpty, "non_finite is absent exactly when every entry is finite")
             let monitor = try #require(body["monitor"] as? [String: Any])
+            // A scalar without a finite value is absent, never null.
+            let sample = SyntheticTicks().sample(tick, monotonic: 0)
+            #expect((monitor["sensitivity"] == nil) == sample.sensitivity.isNaN)
+            #expect((monitor["confidence"] == nil) == sample.confidence.isNaN)
             #expect(monitor["response"] as? String == ResponseTaken.allCases[tick % 4].description)
             #expect(monitor["takeover_requested"] as? Bool == (tick % 13 == 0))
             #expect(monitor["rule"] as? Int == tick % 6)
@@ -49,7 +59,7 @@ import Glibc
             let mask = UInt32(truncatingIfNeeded: tick &* 2_654_435_761) & 0xFFFF
             #expect(clamps == ClampReason.names(in: mask))
             let timing = try #require(body["timing"] as? [String: Int])
-            #expect(timing == ["period_error_ns": tick * 7, "previous_tick_ns": tick * 11 + 250_000])
+            #expect(timing == ["period_error_ns": tick * 7, "previous_tick_ns": tick * 11 + 250_000, "state_age_ns": tick * 13 + 5_000_000_000])
         }
         // Log time is the tick's monotonic time mapped onto the wall clock captured at start.
         let lastLogTime = try #require(peer["last_tick_log_time"] as? Int)
@@ -58,11 +68,11 @@ import Glibc
 
         let episodes = try #require(peer["episodes"] as? [[String: Any]])
         #expect(episodes.count == 10)
-        #expect(episodes.first?["event"] as? String == "start" && episodes.first?["outcome"] is NSNull)
+        #expect(episodes.first?["event"] as? String == "start" && episodes.first?.keys.contains("outcome") == false)
         #expect(episodes.last?["event"] as? String == "end" && episodes.last?["outcome"] as? String == EpisodeOutcome.allCases[5 % 4].description)
         let events = try #require(peer["events"] as? [[String: Any]])
         #expect(events.map { $0["kind"] as? String } == (0..<9).map { SyntheticTicks.event($0).kind.description })
-        #expect(events[3]["value"] is NSNull)
+        #expect(events[3].keys.contains("value") == false, "a NaN value is omitted, not null")
         #expect(events[0]["episode"] as? Int == 1)
 
         let metadata = try #require(peer["metadata"] as? [String: [String: String]])
@@ -108,6 +118,36 @@ import Glibc
         #expect((tickChannel["metadata"] as? [String: String])?["action_names"]?.contains("gripper.goal") == true)
         // The sequential pass validated every chunk CRC and the data-section CRC.
         #expect((peer["stream_records_with_crc_checks"] as? Int ?? 0) > 469)
+    }
+
+    @Test func everyMessageValidatesAgainstTheSchemaItsChannelAdvertises() throws {
+        // NaN and ±infinity in arrays and in scalars, episodes opening and closing, events in and
+        // between episodes: jsonschema checks every message against the schema in the file.
+        let recording = try TestRecording(ticks: 450)
+        let check = try schemaCheck(recording.path)
+        #expect(check["schema_problems"] as? [String] == [])
+        #expect(check["topics"] as? [String: Int] == ["/reins/tick": 450, "/reins/episode": 10, "/reins/event": 9])
+        #expect(check["invalid"] as? [String: Int] == [:], "\(check["errors"] ?? "")")
+        var expected: [String: [String: Int]] = [:]
+        var ticksWithNonFinite = 0
+        for tick in 0..<450 {
+            var any = false
+            for (buffer, name) in ["state", "observation", "proposed", "corrected", "applied"].enumerated() {
+                for index in 0..<[18, 12, 6, 6, 6][buffer] {
+                    let value = SyntheticTicks.value(tick: tick, buffer: buffer, index: index)
+                    guard !value.isFinite else { continue }
+                    any = true
+                    expected[name, default: [:]][value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf"), default: 0] += 1
+                }
+            }
+            if any { ticksWithNonFinite += 1 }
+        }
+        #expect(check["non_finite"] as? [String: [String: Int]] == expected)
+        #expect(check["ticks_with_non_finite"] as? Int == ticksWithNonFinite)
+        let absent = try #require(check["absent_monitor"] as? [String: Int])
+        #expect(absent["sensitivity"] == (0..<450).filter { $0 % 7 == 0 }.count)
+        #expect(absent["confidence"] == (0..<450).filter { $0 % 9 == 0 }.count)
+        #expect(check["state_age_ns"] as? [Int] == [5_000_000_000, 449 * 13 + 5_000_000_000])
     }
 
     @Test func aRecordingWithNoTicksIsStillAValidFile() throws {
@@ -156,20 +196,24 @@ import Glibc
             for (buffer, values) in [tick.state, tick.observation, tick.proposed, tick.corrected, tick.applied].enumerated() {
                 #expect(values.count == [18, 12, 6, 6, 6][buffer])
                 for (index, value) in values.enumerated() {
+                    // Exactly, NaN and ±infinity included: non_finite carries them.
                     let given = SyntheticTicks.value(tick: n, buffer: buffer, index: index)
-                    #expect(same(value, afterJSON(given)), "tick \(n) buffer \(buffer)[\(index)]: \(value) vs \(given)")
+                    #expect(same(value, given), "tick \(n) buffer \(buffer)[\(index)]: \(value) vs \(given)")
                 }
             }
-            #expect(same(tick.sensitivity, expected.sensitivity) && same(tick.confidence, expected.confidence))
+            #expect(tick.stateAgeNanoseconds == expected.stateAgeNanoseconds)
+            #expect(same(tick.sensitivity, afterJSON(expected.sensitivity)) && same(tick.confidence, afterJSON(expected.confidence)))
             #expect(tick.entropy == expected.entropy && tick.innovationJump == expected.innovationJump)
             #expect(tick.innovationEntry == expected.innovationEntry && tick.rule == expected.rule)
             #expect(tick.response == expected.response && tick.takeoverRequested == expected.takeoverRequested)
             #expect(tick.clamps == expected.clamps)
             #expect(tick.periodErrorNanoseconds == expected.periodErrorNanoseconds && tick.previousTickNanoseconds == expected.previousTickNanoseconds)
         }
-        // NaN really is in there (not just absent values), and infinities come back as NaN.
+        // NaN really is in there (not just absent values), and infinities keep their sign.
         #expect(read.episodes[0].ticks[0].sensitivity.isNaN)
-        #expect(read.episodes[1].ticks[1].state[0].isNaN)  // tick 101: +infinity
+        #expect(read.episodes[1].ticks[1].state[0] == .infinity)  // tick 101
+        #expect(read.episodes[1].ticks[3].applied[5] == -.infinity)  // tick 103
+        #expect(read.episodes[0].ticks[0].observation[0].isNaN)  // tick 0, (0 + 0) % 37 == 0
 
         #expect(read.events.count == 9)
         for (k, event) in read.events.enumerated() {
@@ -177,6 +221,27 @@ import Glibc
             #expect(event.kind == expected.kind && event.code == expected.code && same(event.value, expected.value))
             #expect(event.episode == UInt32((50 * k + 49) / 100 + 1))
         }
+    }
+
+    @Test func formatOneRecordingsWithNullForNaNStillRead() throws {
+        // Recording format 1 wrote null for NaN and infinities, in arrays and scalars alike.
+        let folder = TemporaryDirectory()
+        let path = folder.file("v1.mcap")
+        let writer = try MCAPWriter(path: path, library: "reins 0.1.0")
+        let schema = writer.addSchema(name: "reins.Tick", encoding: "jsonschema", data: Array(#"{"type":"object"}"#.utf8))
+        let channel = writer.addChannel(topic: RecordingFormat.tickTopic, messageEncoding: "json", schemaID: schema)
+        let message = #"{"tick":3,"t":0.5,"episode":1,"source":"policy","segment":"autonomous","fresh":true,"state":[0.25,null],"#
+            + #""observation":[null],"proposed":[1.5],"corrected":[1.5],"applied":[1.5],"monitor":{"sensitivity":null,"#
+            + #""innovation_entry":-1,"innovation_jump":0,"confidence":null,"entropy":null,"rule":0,"response":"none","#
+            + #""takeover_requested":false},"clamps":[],"timing":{"period_error_ns":7,"previous_tick_ns":11}}"#
+        writer.addMessage(channel: channel, logTime: 1, publishTime: 1, data: Array(message.utf8))
+        try writer.finish()
+        let read = try RecordingReader.read(path: path)
+        #expect(read.undecodableMessages == 0)
+        let tick = try #require(read.episodes.first?.ticks.first)
+        #expect(tick.state[0] == 0.25 && tick.state[1].isNaN && tick.observation[0].isNaN && tick.applied == [1.5])
+        #expect(tick.sensitivity.isNaN && tick.confidence.isNaN && tick.innovationJump == 0)
+        #expect(tick.periodErrorNanoseconds == 7 && tick.stateAgeNanoseconds == 0)
     }
 
     @Test func buffersLongerThanTheRobotsAreCutAndCountedShorterOnesKept() throws {

@@ -76,6 +76,7 @@ final class SyntheticTicks {
         sample.clamps = UInt32(truncatingIfNeeded: tick &* 2_654_435_761) & 0xFFFF
         sample.periodErrorNanoseconds = UInt32(tick * 7)
         sample.previousTickNanoseconds = UInt32(tick * 11 + 250_000)
+        sample.stateAgeNanoseconds = UInt64(tick) * 13 + 5_000_000_000
         return sample
     }
 
@@ -142,7 +143,15 @@ func same(_ a: Double, _ b: Double) -> Bool {
     (a.isNaN && b.isNaN) || a == b
 }
 
-/// What the reader returns for a value the recorder was given: JSON has no NaN or infinities.
+/// What the reader returns for a monitor scalar the recorder was given: one without a finite value
+/// is omitted from the message and read back as NaN.
 func afterJSON(_ value: Double) -> Double {
     value.isFinite ? value : .nan
+}
+
+/// Runs Tests/Peers/recording_schema_check.py (jsonschema) on a file and returns its JSON report.
+func schemaCheck(_ path: String) throws -> [String: Any] {
+    let result = runProcess("python3", [packageRoot + "/Tests/Peers/recording_schema_check.py", path])
+    try #require(result.status == 0, "recording_schema_check.py needs python3 with mcap and jsonschema: \(result.standardError)")
+    return try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
 }

@@ -14,8 +14,11 @@ public struct EpochReport: Sendable, CustomStringConvertible {
     /// Share of action dimensions whose most likely head bin is the target bin (with a head).
     public var trainingHeadAccuracy: Double?
     public var validationHeadAccuracy: Double?
-    /// ∏ ‖F_i‖₂ of the normalisation-folded layers by power iteration: the product bound in physical
-    /// units as training sees it (the certificate at the end is exact and usually tighter).
+    /// ∏ ‖F_i‖₂ of the normalisation-folded layers by a few power iterations: the product bound in
+    /// physical units as training sees it. Power iteration approaches each norm from below, so this
+    /// is a lower estimate; while the weights move fast (the first epochs) it can exceed the
+    /// requested L, because the per-step projection's one-iteration estimate trails the true norms.
+    /// The exact projection after the last epoch brings the written policy within L.
     public var productBound: Double
     /// The learning rate of the epoch's last step.
     public var learningRate: Double
@@ -29,7 +32,7 @@ public struct EpochReport: Sendable, CustomStringConvertible {
         if let trainingHeadAccuracy {
             parts.append("head accuracy \(significant(trainingHeadAccuracy))" + (validationHeadAccuracy.map { " (validation \(significant($0)))" } ?? ""))
         }
-        parts.append("product bound \(significant(productBound))")
+        parts.append("product of norms ≥ \(significant(productBound))")
         parts.append("\(significant(seconds)) s")
         return parts.joined(separator: ", ")
     }
