@@ -48,18 +48,40 @@ public final class TrajectorySource: ActionSource, @unchecked Sendable {
         rampStep = [Double](repeating: 0, count: rampLimits.count)
     }
 
+    /// Proposes once into scratch buffers, so the first real tick meets no lazy initialisation,
+    /// then starts the ramp from where the robot is.
     public func warmUp(_ input: ActionInput) {
+        let n = previousApplied.count
+        let proposed = UnsafeMutableBufferPointer<Double>.allocate(capacity: n), corrected = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+        defer {
+            proposed.deallocate()
+            corrected.deallocate()
+        }
         for i in 0..<rampGoal.count { rampGoal[i] = input.lastApplied[i] }
+        var proposal = Proposal(proposed: proposed, corrected: corrected)
+        var sample = TickSample()
+        propose(input, into: &proposal, sample: &sample)
+        index = 0
+        rampTicks = 0
+        ramping = true
+        stalledTicks = 0
+        for i in 0..<n { previousApplied[i] = .nan }
+        for i in 0..<rampGoal.count {
+            rampGoal[i] = input.lastApplied[i]
+            rampStep[i] = 0
+        }
     }
 
     public func propose(_ input: ActionInput, into proposal: inout Proposal, sample: inout TickSample) {
         sample.source = .replay
         sample.segment = .demo
-        guard let first = trajectory.actions.first else {
+        // Indexing, not `.first`: unspecialised (debug) generic code would allocate in the tick.
+        guard !trajectory.actions.isEmpty else {
             proposal.fallback = true
             proposal.finished = true
             return
         }
+        let first = trajectory.actions[0]
         if ramping {
             // Reached: the robot was told the first row (to the driver's resolution). Stalled: for
             // several ticks the filter held the robot where it was, so waiting would not get closer.
@@ -108,7 +130,8 @@ public final class TrajectorySource: ActionSource, @unchecked Sendable {
             let direction = remaining > 0 ? 1.0 : -1.0
             // The fastest step from which steps falling by `accelerationStep` still stop in time.
             let braking = (2 * accelerationStep * abs(remaining)).squareRoot() - accelerationStep / 2
-            let speed = max(0, min(maximumStep, abs(rampStep[i]) + accelerationStep, braking, abs(remaining)))
+            // Two-argument min: the variadic one builds an array (an allocation) for its extra arguments.
+            let speed = max(0, min(min(maximumStep, abs(rampStep[i]) + accelerationStep), min(braking, abs(remaining))))
             rampStep[i] = direction * speed
             rampGoal[i] += rampStep[i]
         }
