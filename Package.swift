@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "ReinsRuntime",
             dependencies: [
-                "ReinsCore", "ReinsConfig", "CPlatform", "ReinsDrivers", "ReinsSimulators", "ReinsSafety", "ReinsTasks", "ReinsPolicy", "ReinsRecording",
+                "ReinsCore", "ReinsConfig", "CPlatform", "ReinsTransport", "ReinsProtocols", "ReinsDrivers", "ReinsSafety", "ReinsTasks", "ReinsPolicy", "ReinsRecording",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
         // Dense-layer kernels for policy inference: AVX2+FMA chosen at run time, portable C otherwise.
@@ -75,7 +75,7 @@ let package = Package(
             ]),
 
         // Helpers shared by the test targets (temporary folders, running subprocesses).
-        .target(name: "ReinsTestSupport", dependencies: ["ReinsCore", "ReinsConfig", "ReinsSafety"], path: "Tests/ReinsTestSupport"),
+        .target(name: "ReinsTestSupport", dependencies: ["ReinsCore", "ReinsConfig", "ReinsSafety", "ReinsRuntime", "ReinsSimulators"], path: "Tests/ReinsTestSupport"),
         .testTarget(name: "ReinsCoreTests", dependencies: ["ReinsCore", "ReinsTestSupport"]),
         .testTarget(name: "ReinsConfigTests", dependencies: ["ReinsConfig", "ReinsTestSupport"]),
         .testTarget(name: "ReinsTransportTests", dependencies: ["ReinsTransport", "ReinsTestSupport"]),

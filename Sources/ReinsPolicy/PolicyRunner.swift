@@ -14,7 +14,7 @@ public struct PolicyDecision: Sendable, Equatable {
     }
 
     /// The proposed action after correction and response, in action units.
-    public var action: [Double] { correction.applied }
+    public var action: [Double] { correction.corrected }
 }
 
 /// The policy stage of a control tick: one batched forward pass (observation plus K probes), the

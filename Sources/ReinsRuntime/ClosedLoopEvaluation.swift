@@ -2,7 +2,7 @@ import ReinsConfig
 import ReinsCore
 import ReinsDrivers
 import ReinsPolicy
-import ReinsSimulators
+import ReinsTransport
 import ReinsTasks
 
 /// Runs a policy on a robot (its simulator for `link: sim`) for a number of episodes and returns
@@ -24,24 +24,22 @@ public enum ClosedLoopEvaluation {
 
     /// - Parameters:
     ///   - attack: L2 size ε of the adversarial observation perturbation (nil: nominal).
-    ///   - speed: simulated seconds per real second.
+    ///   - speed: simulated seconds per real second (the caller's `simulators` run that fast).
     public static func run(robot: RobotDescription, network: PolicyNetwork, episodes: UInt32, attack: Double? = nil,
-                           speed: Double = 1, seed: UInt64 = 1, realtime: RealtimeRequest = .none) throws(DriverError) -> Result {
-        var options = SimulatorOptions()
-        options.speed = speed
-        options.seed = seed
-        let session = try RobotSession(robot, simulatorOptions: options)
-        defer { session.close() }
-        try session.activate()
-        let pipeline = ControlPipeline(session: session, source: PolicySource(network: network, robot: robot), task: TaskFactory.make(for: robot),
-                                       recorder: nil, seed: seed)
-        pipeline.episodeLimit = episodes
-        pipeline.fixedHorizon = true
-        if let attack { pipeline.attack = ObservationAttack(network: network, epsilon: attack, seed: seed) }
-        pipeline.warmUp()
-        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: robot.controlRateHz * speed, realtime: realtime,
-                                                                maxConsecutiveOverruns: robot.safety.maxConsecutiveOverruns), task: pipeline)
-        _ = loop.run()
+                           speed: Double = 1, seed: UInt64 = 1, realtime: RealtimeRequest = .none,
+                           simulators: any SimulatorLauncher) throws(DriverError) -> Result {
+        var plan = RunPlan(robot: robot, source: .policy(network, certificate: nil, attack: attack))
+        plan.speed = speed
+        plan.seed = seed
+        plan.realtime = realtime
+        plan.episodeLimit = episodes
+        plan.fixedHorizon = true
+        let run = try Run(plan, simulators: simulators)
+        defer { run.close() }
+        try run.activate()
+        run.start()
+        _ = run.wait()
+        let pipeline = run.pipeline!
         return Result(totals: pipeline.totals, fault: pipeline.fault, largestAttackChange: pipeline.attack?.largestActionChange ?? 0)
     }
 }

@@ -1,37 +1,36 @@
 import ReinsConfig
 import ReinsCore
 import ReinsDrivers
-import ReinsSimulators
+import ReinsTransport
 
-/// A robot ready to be driven: its driver connected and configured, and for `link: sim` the
-/// built-in simulator running in this process on a pty or socket, so the driver still speaks bytes.
+/// A robot ready to be driven: its driver connected and configured, and for `link: sim` its
+/// simulator running in this process on a pty or socket, so the driver still speaks bytes.
 public final class RobotSession: @unchecked Sendable {
     public let robot: RobotDescription
     public let driver: any RobotDriver
-    public let simulator: RunningSimulator?
+    /// The simulator started for a `link: sim` robot.
+    public let launchedSimulator: (any LaunchedSimulator)?
     public let state: RobotState
 
-    /// Starts the simulator if the description asks for one, then connects and configures.
-    public init(_ robot: RobotDescription, simulatorOptions: SimulatorOptions = SimulatorOptions()) throws(DriverError) {
+    /// Starts the simulator if the description asks for one (`link: sim`, through `simulators`),
+    /// then connects and configures.
+    public init(_ robot: RobotDescription, simulators: (any SimulatorLauncher)?) throws(DriverError) {
         self.robot = robot
-        var simulator: RunningSimulator?
-        var link: LinkSpec?
-        var localization: LinkSpec?
+        var simulator: (any LaunchedSimulator)?
         if robot.link == .sim {
-            var options = simulatorOptions
-            // A zmq robot is simulated behind the robot protocol; the others behind their own bus.
-            if robot.driver == .zmq, options.link == nil { options.link = .zmq(endpoint: "tcp://127.0.0.1:*") }
-            do {
-                simulator = try SimulatorFactory.start(robot, options: options)
-            } catch {
-                throw DriverError(device: "simulated \(robot.name)", problem: error.description)
+            guard let simulators else {
+                throw DriverError(device: "simulated \(robot.name)", problem: "the description says `link: sim` but no simulator is available here",
+                                  suggestion: "run it through the reins command, which starts the built-in simulators")
             }
-            link = simulator?.driverLink
-            localization = simulator?.localization
+            do {
+                simulator = try simulators.launch(robot)
+            } catch {
+                throw DriverError(device: "simulated \(robot.name)", problem: "\(error)")
+            }
         }
-        self.simulator = simulator
+        launchedSimulator = simulator
         do {
-            driver = try DriverFactory.make(robot, link: link, localization: localization)
+            driver = try DriverFactory.make(robot, link: simulator?.driverLink, localization: simulator?.localization)
             try driver.connect()
             try driver.configure()
         } catch {
@@ -49,7 +48,7 @@ public final class RobotSession: @unchecked Sendable {
     public func close() {
         driver.deactivate()
         driver.disconnect()
-        simulator?.stop()
+        launchedSimulator?.stop()
     }
 }
 

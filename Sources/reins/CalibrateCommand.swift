@@ -68,7 +68,7 @@ struct CalibrateCommand: ParsableCommand {
         simulatorOptions.backdrive = true
         let session: RobotSession
         do {
-            session = try RobotSession(robot, simulatorOptions: simulatorOptions)
+            session = try RobotSession(robot, simulators: BuiltInSimulators(options: simulatorOptions))
         } catch {
             printError("cannot connect: \(error)")
             throw ExitCode(3)

@@ -42,8 +42,9 @@ struct DemosCommand: ParsableCommand {
         let robot = try options.loadRobot()
         if robot.link != .sim && speed != 1 { throw ValidationError("--speed applies only to simulated robots (link: sim)") }
         let output = try outputFile(out, kind: .mcap, option: "--out", inputs: robot.inputFiles, force: force)
-        let run = PipelineRun(robot: robot, controller: .expert(noise: noise), options: options, rate: nil, speed: speed,
-                              spin: 0, quiet: quiet, record: output)
-        try run.execute(tickLimit: nil, episodeLimit: UInt32(episodes))
+        var plan = options.plan(robot, .expert(noise: noise))
+        plan.speed = speed
+        plan.episodeLimit = UInt32(episodes)
+        try CommandLineRun(plan: plan, options: options, quiet: quiet, record: output).execute()
     }
 }

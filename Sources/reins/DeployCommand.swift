@@ -101,35 +101,13 @@ struct DeployCommand: ParsableCommand {
         if robot.link != .sim && speed != 1 { throw ValidationError("--speed applies only to simulated robots (link: sim)") }
         let inputs = robot.inputFiles + [policy, PolicyNetwork.companionConfigPath(for: policy)]
         let output = try record.map { try outputFile($0, kind: .mcap, option: "--record", inputs: inputs, force: force) }
-        let run = PipelineRun(robot: robot, controller: .policy(network, robustness, attack: attack), options: options, rate: rate,
-                              speed: speed, spin: spin, quiet: quiet, record: output)
-        let controlRate = rate ?? robot.controlRateHz
-        try run.execute(tickLimit: duration.map { UInt64(($0 * controlRate).rounded()) }, episodeLimit: episodes.map(UInt32.init))
-    }
-}
-
-/// Opens a recording for a policy run, with the policy's identity (weights hash, certificate).
-func openPolicyRecorder(_ output: OutputFile, robot: RobotDescription, network: PolicyNetwork, certificate: RobustnessCertificate?) throws -> Recorder {
-    var hash = ""
-    if let bytes = try? FileBytes.read(network.sourcePath) {
-        hash = SHA256.hash(bytes).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
-    }
-    let yaml = PolicyNetwork.companionConfigPath(for: network.sourcePath)
-    let identity = PolicyIdentity(path: network.sourcePath, weightsSHA256: hash, certifiedLipschitzBound: certificate?.lipschitzBound,
-                                  actionTolerance: certificate?.actionTolerance, certified: certificate?.isCertified,
-                                  configPath: FileBytes.exists(yaml) ? yaml : nil)
-    return try openRecorder(output, robot: robot, policy: identity)
-}
-
-/// Opens a recording under the output's temporary name (`NAME.mcap.partial`); `closeRecorder`
-/// gives it its real name once it is complete, so a killed run leaves the `.partial` file
-/// (readable, and completed by `reins record repair`) and never a half file under the real name.
-func openRecorder(_ output: OutputFile, robot: RobotDescription, policy: PolicyIdentity? = nil) throws -> Recorder {
-    do {
-        return try Recorder(path: output.temporaryPath, robot: robot, policy: policy)
-    } catch {
-        printError("cannot record: \(error)")
-        throw ExitCode(RunExit.badInput)
+        var plan = options.plan(robot, .policy(network, certificate: robustness, attack: attack))
+        plan.controlRateHz = rate
+        plan.speed = speed
+        plan.spinMicroseconds = spin
+        plan.tickLimit = duration.map { UInt64(($0 * plan.rateHz).rounded()) }
+        plan.episodeLimit = episodes.map(UInt32.init)
+        try CommandLineRun(plan: plan, options: options, quiet: quiet, record: output).execute()
     }
 }
 
@@ -154,103 +132,66 @@ func closeRecorder(_ recorder: Recorder, output: OutputFile) {
     }
 }
 
-/// What drives a run: a policy (deploy), a scripted expert (demonstrations) or a trajectory (replay).
-enum RunController {
-    case policy(PolicyNetwork, RobustnessCertificate, attack: Double?)
-    case expert(noise: Double)
-    case trajectory(Trajectory)
-}
-
-/// One run on a robot: session, pipeline, loop, live status, summary and recording. `reins deploy`,
-/// `reins demos` and `reins replay` differ only in the controller.
-struct PipelineRun {
-    let robot: RobotDescription
-    let controller: RunController
+/// A run from the command line: the runtime's `Run` with what a person sees around it — the
+/// robot and source lines, the live status, the summary — and the exit codes. `reins deploy`,
+/// `reins demos` and `reins replay` differ only in the plan.
+struct CommandLineRun {
+    let plan: RunPlan
     let options: RobotOptions
-    let rate: Double?
-    let speed: Double
-    let spin: Double
     let quiet: Bool
+    /// The recording's final name; it is written as `NAME.partial` until complete.
     let record: OutputFile?
 
-    func execute(tickLimit: UInt64?, episodeLimit: UInt32?) throws {
-        let controlRate = rate ?? robot.controlRateHz
-        guard controlRate * speed <= NumberRange.rateHz.upper else {
-            throw badInput("the loop would run at \(fixed(controlRate * speed, 0)) Hz (rate \(fixed(controlRate, 0)) Hz × speed \(speed)); keep rate × --speed within \(NumberRange.rateHz.text)")
+    func execute() throws {
+        guard plan.loopRateHz <= NumberRange.rateHz.upper else {
+            throw badInput("the loop would run at \(fixed(plan.loopRateHz, 0)) Hz (rate \(fixed(plan.rateHz, 0)) Hz × speed \(plan.speed)); keep rate × --speed within \(NumberRange.rateHz.text)")
         }
         var simulatorOptions = try options.simulatorOptions()
-        simulatorOptions.speed = speed
-        let session: RobotSession
+        simulatorOptions.speed = plan.speed
+        let run: Run
         do {
-            session = try RobotSession(robot, simulatorOptions: simulatorOptions)
+            run = try Run(plan, simulators: BuiltInSimulators(options: simulatorOptions))
         } catch {
             printError("cannot connect: \(error)")
             throw ExitCode(RunExit.unavailable)
         }
-        defer { session.close() }
+        defer { run.close() }
+        let robot = plan.robot, session = run.session
         printDriverWarnings(session.driver)
         if !quiet {
             print("robot: \(robot.summary)")
-            switch controller {
+            switch plan.source {
             case .policy(let network, let certificate, _):
-                print("policy: \(network.sourcePath), \(network.layers.map { "\($0.inputs)" }.joined(separator: "→"))→\(network.actionCount) \(network.activation), \(certificate.summary)")
+                print("policy: \(network.sourcePath), \(network.layers.map { "\($0.inputs)" }.joined(separator: "→"))→\(network.actionCount) \(network.activation)"
+                      + (certificate.map { ", \($0.summary)" } ?? ""))
             case .expert(let noise):
                 print("expert: scripted \(robot.kind.rawValue) expert" + (noise > 0 ? ", DART noise σ \(noise) on the executed action" : ""))
             case .trajectory(let trajectory):
                 print("trajectory: \(trajectory.actions.count) actions, through the safety filter after a ramp to the first")
             }
-            if let simulator = session.simulator { print("simulator: " + simulator.connectionLines.joined(separator: "; ")) }
+            if let simulator = session.launchedSimulator { print("simulator: " + simulator.connectionLines.joined(separator: "; ")) }
         }
         do {
-            try session.activate()
+            try run.activate()
         } catch {
             printError("cannot activate: \(error)")
             printError("safe stop: " + session.driver.safeStop(reason: "activation failed", progress: printSafeStopProgress).description)
             throw ExitCode(RunExit.unavailable)
         }
-        let task = TaskFactory.make(for: robot)
-        let source: any ActionSource
-        let recorder: Recorder?
-        var attack: ObservationAttack?
-        switch controller {
-        case .policy(let network, let certificate, let epsilon):
-            source = PolicySource(network: network, robot: robot, rateHz: controlRate)
-            recorder = try record.map { try openPolicyRecorder($0, robot: robot, network: network, certificate: certificate) }
-            if let epsilon {
-                attack = ObservationAttack(network: network, epsilon: epsilon, seed: options.seed)
+        if let record {
+            do {
+                try run.record(to: record.temporaryPath)
+            } catch {
+                printError("cannot record: \(error)")
+                throw ExitCode(RunExit.badInput)
             }
-        case .expert(let noise):
-            source = ExpertSource(ExpertFactory.make(for: robot, task: task), noise: noise, seed: options.seed)
-            recorder = try record.map { try openRecorder($0, robot: robot) }
-        case .trajectory(let trajectory):
-            source = TrajectorySource(trajectory, robot: robot, rateHz: controlRate)
-            recorder = try record.map { try openRecorder($0, robot: robot) }
         }
-        let pipeline = ControlPipeline(session: session, source: source, task: task, recorder: recorder, seed: options.seed, rateHz: controlRate)
-        pipeline.tickLimit = tickLimit
-        pipeline.episodeLimit = episodeLimit
-        pipeline.attack = attack
-        if case .trajectory = controller { pipeline.judgesEpisodes = false }
-        pipeline.safeStopProgress = printSafeStopProgress
-        pipeline.warmUp()
-        // Simulated time runs `speed` times faster, and so does the loop: each tick is still one
-        // control period of the robot's time.
-        let loopRate = controlRate * speed
-        let loop = ControlLoop(configuration: LoopConfiguration(
-            rateHz: loopRate, spinNanoseconds: UInt64(spin * 1000), realtime: options.realtime,
-            maxConsecutiveOverruns: robot.safety.maxConsecutiveOverruns, phaseNames: ControlPipeline.phaseNames), task: pipeline)
         StopSignal.install()
-        let realtime = loop.start()
-        if !quiet { print("loop: \(fixed(loopRate, 0)) Hz; \(realtime)") }
+        let realtime = run.start(safeStopProgress: printSafeStopProgress)
+        guard let pipeline = run.pipeline, let loop = run.loop else { return }
+        if !quiet { print("loop: \(fixed(plan.loopRateHz, 0)) Hz; \(realtime)") }
         let status = LiveStatus(pipeline: pipeline, loop: loop, quiet: quiet)
-        while pipeline.stopReason == nil {
-            if StopSignal.wait(seconds: 0.02) {
-                loop.requestStop()
-                break
-            }
-            status.update()
-        }
-        let reason = loop.wait()
+        let reason = run.wait(stopRequested: { StopSignal.received != nil }, poll: status.update)
         status.finish()
         let summary = RunSummary(pipeline: pipeline, statistics: loop.statistics.snapshot(), reason: reason, robot: robot)
         print(summary.text)
@@ -259,7 +200,17 @@ struct PipelineRun {
                   + " after \(replay.rampTicks) ticks reaching the first")
             print("state: " + zip(session.state.names, session.state.values).map { "\($0) \(fixed($1, 3))" }.joined(separator: ", "))
         }
-        if let recorder, let record { closeRecorder(recorder, output: record) }
+        if let recorder = run.recorder, let record { closeRecorder(recorder, output: record) }
         if pipeline.fault != nil { throw ExitCode(RunExit.faulted) }
+    }
+}
+
+extension RobotOptions {
+    /// A plan for this robot and source with the shared options (seed, real-time request).
+    func plan(_ robot: RobotDescription, _ source: RunSource) -> RunPlan {
+        var plan = RunPlan(robot: robot, source: source)
+        plan.seed = seed
+        plan.realtime = realtime
+        return plan
     }
 }

@@ -253,7 +253,7 @@ struct PolicyCommand: ParsableCommand {
             func numbers(_ values: [Double]) -> String { "[" + values.map(number).joined(separator: ",") + "]" }
             let correction = decision.correction
             var fields = [
-                "\"action\":\(numbers(correction.applied))",
+                "\"action\":\(numbers(correction.corrected))",
                 "\"regression\":\(numbers(correction.regression))",
                 "\"sensitivity\":\(number(decision.monitor.sensitivity))",
                 "\"response\":\"\(correction.response)\"",
@@ -269,7 +269,7 @@ struct PolicyCommand: ParsableCommand {
                 fields.append("\"class_bin\":[\(correction.classBin.map(String.init).joined(separator: ","))]")
                 fields.append("\"regression_bin\":[\(correction.regressionBin.map(String.init).joined(separator: ","))]")
                 fields.append("\"rule\":[\(correction.rule.map { "\"\($0)\"" }.joined(separator: ","))]")
-                fields.append("\"corrected\":\(numbers(correction.corrected))")
+                fields.append("\"corrected\":\(numbers(correction.ruled))")
                 fields.append("\"logits\":\(numbers(decision.output.logits))")
             }
             return "{" + fields.joined(separator: ",") + "}"

@@ -33,18 +33,6 @@ struct RobotOptions: ParsableArguments {
     }
 
     var realtime: RealtimeRequest { noRealtime ? .none : RealtimeRequest() }
-
-    /// Opens the robot (starting its simulator for `link: sim`), reporting driver errors plainly.
-    func openSession(_ robot: RobotDescription) throws -> RobotSession {
-        do {
-            let session = try RobotSession(robot, simulatorOptions: try simulatorOptions())
-            printDriverWarnings(session.driver)
-            return session
-        } catch let error as DriverError {
-            printError("cannot connect: \(error)")
-            throw ExitCode(3)
-        }
-    }
 }
 
 struct ReplayCommand: ParsableCommand {
@@ -95,8 +83,8 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode(RunExit.badInput)
         }
         let output = try record.map { try outputFile($0, kind: .mcap, option: "--record", inputs: robot.inputFiles + [trajectory], force: force) }
-        let run = PipelineRun(robot: robot, controller: .trajectory(actions), options: options, rate: rate, speed: 1, spin: 0, quiet: quiet,
-                              record: output)
-        try run.execute(tickLimit: nil, episodeLimit: nil)
+        var plan = options.plan(robot, .trajectory(actions))
+        plan.controlRateHz = rate
+        try CommandLineRun(plan: plan, options: options, quiet: quiet, record: output).execute()
     }
 }

@@ -4,6 +4,7 @@ import ReinsCore
 import ReinsLearning
 import ReinsPolicy
 import ReinsRuntime
+import ReinsSimulators
 
 struct TradeoffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,6 +65,10 @@ struct TradeoffCommand: ParsableCommand {
         let header = "| L requested | certified L | validation error | success | cost (\(costUnit)) | success under attack | cost under attack | largest action change |"
         print(header)
         print("|---|---|---|---|---|---|---|---|")
+        var simulatorOptions = SimulatorOptions()
+        simulatorOptions.speed = speed
+        simulatorOptions.seed = seed
+        let simulators = BuiltInSimulators(options: simulatorOptions)
         for bound in lipschitz {
             var configuration = FitConfiguration()
             configuration.hiddenSizes = hidden
@@ -79,8 +84,10 @@ struct TradeoffCommand: ParsableCommand {
             }
             let nominal: ClosedLoopEvaluation.Result, attacked: ClosedLoopEvaluation.Result
             do {
-                nominal = try ClosedLoopEvaluation.run(robot: description, network: fit.network, episodes: UInt32(episodes), speed: speed, seed: seed)
-                attacked = try ClosedLoopEvaluation.run(robot: description, network: fit.network, episodes: UInt32(episodes), attack: epsilon, speed: speed, seed: seed)
+                nominal = try ClosedLoopEvaluation.run(robot: description, network: fit.network, episodes: UInt32(episodes), speed: speed, seed: seed,
+                                                       simulators: simulators)
+                attacked = try ClosedLoopEvaluation.run(robot: description, network: fit.network, episodes: UInt32(episodes), attack: epsilon, speed: speed,
+                                                        seed: seed, simulators: simulators)
             } catch {
                 printError("cannot run the simulator: \(error)")
                 throw ExitCode(5)

@@ -82,7 +82,7 @@ enum ChildAllocations {
                 let x = observations[tick % 4]
                 runner.engine.forward(x, into: &output)
                 runner.step(x, lastApplied: lastApplied, into: &decision)
-                for index in 0..<8 { lastApplied[index] = decision.correction.applied[index] }
+                for index in 0..<8 { lastApplied[index] = decision.correction.corrected[index] }
             }
         }
         #expect(allocations == 0)

@@ -41,7 +41,7 @@ import Testing
         #expect(abs(report.confidence[0] - 0.95) < 1e-12)
         let rest = 0.05 / 10
         #expect(abs(report.entropy[0] - (-0.95 * log(0.95) - 10 * rest * log(rest))) < 1e-12)
-        #expect(report.corrected == output.action && report.applied == output.action)
+        #expect(report.ruled == output.action && report.corrected == output.action)
         #expect(report.response == .none && !report.lowConfidence)
     }
 
@@ -53,8 +53,8 @@ import Testing
         let report = try run(output)
         #expect(report.rule == [.classifierOverride, .classifierOverride])
         #expect(report.regressionBin == [1, 1])
-        #expect(abs(report.corrected[0] - Self.centre(9)) < 1e-12)
-        #expect(abs(report.corrected[1] - (10 + 2 * Self.centre(9))) < 1e-12)
+        #expect(abs(report.ruled[0] - Self.centre(9)) < 1e-12)
+        #expect(abs(report.ruled[1] - (10 + 2 * Self.centre(9))) < 1e-12)
         #expect(report.regression == output.action)
         #expect(report.response == .none)
     }
@@ -77,7 +77,7 @@ import Testing
         #expect(report.rule == [.lowConfidence, .agreement] || report.rule == [.lowConfidence, .classifierOverride])
         #expect(abs(report.confidence[0] - 1.0 / 11) < 1e-12)
         #expect(abs(report.entropy[0] - log(11)) < 1e-12)
-        #expect(report.corrected[0] == 0.3)
+        #expect(report.ruled[0] == 0.3)
         #expect(report.lowConfidence)
         #expect(report.response == .takeover && report.takeoverRequested)
     }
@@ -92,7 +92,7 @@ import Testing
         let report = try run(output)
         #expect(report.rule == [.regression, .regression])
         #expect(report.entropy[1] < 1.5 && report.confidence[1] < 0.5)
-        #expect(report.corrected == output.action && report.applied == output.action)
+        #expect(report.ruled == output.action && report.corrected == output.action)
         #expect(!report.lowConfidence && report.response == .none)
         // Deterministic: the same input gives the same output.
         #expect(try run(output) == report)
@@ -106,7 +106,7 @@ import Testing
         let report = try run(output)
         #expect(report.regressionBin == [10, 0])
         #expect(report.rule == [.agreement, .agreement])
-        #expect(report.corrected == output.action)
+        #expect(report.ruled == output.action)
     }
 
     @Test func responsesHoldSlowAndTakeover() throws {
@@ -117,22 +117,22 @@ import Testing
         let last = [0.1, 10.2]
 
         let hold = try run(output, settings: MonitorSettings(sensorNoiseBound: 0.01, actionTolerance: 1, response: .hold), monitor: alarm, lastApplied: last)
-        #expect(hold.response == .hold && hold.applied == last && !hold.takeoverRequested)
+        #expect(hold.response == .hold && hold.corrected == last && !hold.takeoverRequested)
 
         let slow = try run(output, settings: MonitorSettings(sensorNoiseBound: 0.01, actionTolerance: 1, response: .slow, slowFactor: 0.25),
                            monitor: alarm, lastApplied: last)
         #expect(slow.response == .slow)
-        expectClose(slow.applied, [0.1 + 0.25 * (0.5 - 0.1), 10.2 + 0.25 * (11 - 10.2)], tolerance: 1e-12)
+        expectClose(slow.corrected, [0.1 + 0.25 * (0.5 - 0.1), 10.2 + 0.25 * (11 - 10.2)], tolerance: 1e-12)
 
         let takeover = try run(output, settings: MonitorSettings(sensorNoiseBound: 0.01, actionTolerance: 1, response: .takeover), monitor: alarm, lastApplied: last)
-        #expect(takeover.response == .takeover && takeover.takeoverRequested && takeover.applied == takeover.corrected)
+        #expect(takeover.response == .takeover && takeover.takeoverRequested && takeover.corrected == takeover.ruled)
 
         let innovation = MonitorReport(innovation: InnovationFault(entry: 2, jump: 1, allowed: 0.1))
-        #expect(try run(output, settings: MonitorSettings(sensorNoiseBound: 0.01, actionTolerance: 1, response: .hold), monitor: innovation, lastApplied: last).applied == last)
+        #expect(try run(output, settings: MonitorSettings(sensorNoiseBound: 0.01, actionTolerance: 1, response: .hold), monitor: innovation, lastApplied: last).corrected == last)
 
         // No alarm, confident: the response stays off whatever is configured.
         let calm = try run(output, settings: MonitorSettings(sensorNoiseBound: 0.01, actionTolerance: 1, response: .hold), lastApplied: last)
-        #expect(calm.response == .none && calm.applied == calm.corrected)
+        #expect(calm.response == .none && calm.corrected == calm.ruled)
     }
 
     @Test func policiesWithoutAHeadSkipTheRulesButStillGetTheSensitivityResponse() throws {
@@ -142,9 +142,9 @@ import Testing
         var output = PolicyOutput(for: network)
         output.action = [1, 2]
         corrector.correct(output, monitor: MonitorReport(), lastApplied: [0, 0], into: &report)
-        #expect(report.rule == [.noClassifier, .noClassifier] && report.applied == [1, 2] && report.response == .none)
+        #expect(report.rule == [.noClassifier, .noClassifier] && report.corrected == [1, 2] && report.response == .none)
         corrector.correct(output, monitor: MonitorReport(sensitivity: 9, sensitivityExceeded: true), lastApplied: [0, 0], into: &report)
-        #expect(report.response == .hold && report.applied == [0, 0])
+        #expect(report.response == .hold && report.corrected == [0, 0])
     }
 
     @Test func nonFiniteActionIsLeftForTheSafetyFilter() throws {
@@ -153,6 +153,6 @@ import Testing
         output.logits = Self.logits(peakAt: 5, confidence: 0.6) + Self.logits(peakAt: 5, confidence: 0.6)
         let report = try run(output, settings: MonitorSettings(sensorNoiseBound: 0.01, actionTolerance: 1, response: .takeover), lastApplied: [0.2, 10.4])
         // No response of the corrector's own (not even takeover): the safety filter's fallback handles it.
-        #expect(report.response == .none && report.applied[0].isNaN && report.applied[1] == 10)
+        #expect(report.response == .none && report.corrected[0].isNaN && report.corrected[1] == 10)
     }
 }

@@ -2,6 +2,7 @@ import ReinsConfig
 import ReinsCore
 import ReinsPolicy
 import ReinsRuntime
+import ReinsSimulators
 import ReinsTestSupport
 import Testing
 
@@ -13,7 +14,11 @@ import Testing
         var robot = try RobotDescription.load(path: packageRoot + "/Robots/sim-arm.yaml")
         robot.safety.watchdogTimeout = 1
         let network = try PolicyNetwork.load(path: packageRoot + "/Robots/policies/sim-arm.safetensors")
-        let result = try ClosedLoopEvaluation.run(robot: robot, network: network, episodes: 2, speed: 4, seed: 7)
+        var options = SimulatorOptions()
+        options.speed = 4
+        options.seed = 7
+        let result = try ClosedLoopEvaluation.run(robot: robot, network: network, episodes: 2, speed: 4, seed: 7,
+                                                  simulators: BuiltInSimulators(options: options))
         #expect(result.fault == nil)
         #expect(result.totals.episodes == 2)
         let ticksPerEpisode = UInt64(8 * robot.controlRateHz)

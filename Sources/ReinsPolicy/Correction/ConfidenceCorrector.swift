@@ -45,9 +45,10 @@ public struct CorrectionReport: Sendable, Equatable {
     /// r: the regression output, action units.
     public var regression: [Double]
     /// a: after the CARIL rules, action units.
+    public var ruled: [Double]
+    /// After the rules and the response (hold, slow): what the policy asks for, the pipeline's
+    /// `corrected` action, which the safety filter takes next.
     public var corrected: [Double]
-    /// What the policy proposes to apply after the response (the safety filter comes next).
-    public var applied: [Double]
     public var response: ResponseTaken
     /// Rule 3 fired on at least one dimension.
     public var lowConfidence: Bool
@@ -61,8 +62,8 @@ public struct CorrectionReport: Sendable, Equatable {
         regressionBin = [Int](repeating: 0, count: actionCount)
         rule = [CorrectionRule](repeating: .noClassifier, count: actionCount)
         regression = [Double](repeating: 0, count: actionCount)
+        ruled = [Double](repeating: 0, count: actionCount)
         corrected = [Double](repeating: 0, count: actionCount)
-        applied = [Double](repeating: 0, count: actionCount)
         response = .none
         lowConfidence = false
         takeoverRequested = false
@@ -95,7 +96,7 @@ public struct ConfidenceCorrector: Sendable {
     /// passed on untouched: the safety filter, the one place that guards the robot, replaces it
     /// with its fallback and counts it. Never allocates.
     public func correct(_ output: PolicyOutput, monitor: MonitorReport, lastApplied: [Double], into report: inout CorrectionReport) {
-        precondition(output.action.count == actionCount && lastApplied.count == actionCount && report.applied.count == actionCount
+        precondition(output.action.count == actionCount && lastApplied.count == actionCount && report.corrected.count == actionCount
                      && report.confidence.count == actionCount, "action sizes differ from the policy's \(actionCount)")
         report.lowConfidence = false
         for j in 0..<actionCount {
@@ -103,7 +104,7 @@ public struct ConfidenceCorrector: Sendable {
             report.regression[j] = r
             guard let head else {
                 report.rule[j] = .noClassifier
-                report.corrected[j] = r
+                report.ruled[j] = r
                 continue
             }
             precondition(output.logits.count == actionCount * head.bins, "expected \(actionCount * head.bins) logits")
@@ -136,47 +137,47 @@ public struct ConfidenceCorrector: Sendable {
             if confidence >= settings.confidenceHigh {
                 if abs(regressionBin - best) <= settings.binTolerance {
                     report.rule[j] = .agreement
-                    report.corrected[j] = r
+                    report.ruled[j] = r
                 } else {
                     report.rule[j] = .classifierOverride
-                    report.corrected[j] = actionMean[j] + actionStd[j] * head.centre(ofBin: best)
+                    report.ruled[j] = actionMean[j] + actionStd[j] * head.centre(ofBin: best)
                 }
             } else if confidence < settings.confidenceLow && entropy > settings.entropyMax {
                 report.rule[j] = .lowConfidence
-                report.corrected[j] = r
+                report.ruled[j] = r
                 report.lowConfidence = true
             } else {
                 report.rule[j] = .regression
-                report.corrected[j] = r
+                report.ruled[j] = r
             }
         }
 
         report.takeoverRequested = false
         var finite = true
-        for j in 0..<actionCount where !report.corrected[j].isFinite { finite = false }
+        for j in 0..<actionCount where !report.ruled[j].isFinite { finite = false }
         if !finite {
             report.response = .none
-            for j in 0..<actionCount { report.applied[j] = report.corrected[j] }
+            for j in 0..<actionCount { report.corrected[j] = report.ruled[j] }
             return
         }
         guard report.lowConfidence || monitor.isAlarm else {
             report.response = .none
-            for j in 0..<actionCount { report.applied[j] = report.corrected[j] }
+            for j in 0..<actionCount { report.corrected[j] = report.ruled[j] }
             return
         }
         switch settings.response {
         case .hold:
             report.response = .hold
-            for j in 0..<actionCount { report.applied[j] = lastApplied[j] }
+            for j in 0..<actionCount { report.corrected[j] = lastApplied[j] }
         case .slow:
             report.response = .slow
             for j in 0..<actionCount {
-                report.applied[j] = lastApplied[j] + settings.slowFactor * (report.corrected[j] - lastApplied[j])
+                report.corrected[j] = lastApplied[j] + settings.slowFactor * (report.ruled[j] - lastApplied[j])
             }
         case .takeover:
             report.response = .takeover
             report.takeoverRequested = true
-            for j in 0..<actionCount { report.applied[j] = report.corrected[j] }
+            for j in 0..<actionCount { report.corrected[j] = report.ruled[j] }
         }
     }
 }

@@ -55,7 +55,7 @@ public final class PolicySource: ActionSource, @unchecked Sendable {
         let report = decision.correction
         for i in 0..<proposal.proposed.count {
             proposal.proposed[i] = decision.output.action[i]
-            proposal.corrected[i] = report.applied[i]
+            proposal.corrected[i] = report.corrected[i]
         }
         let monitor = decision.monitor
         sample.sensitivity = monitor.sensitivity

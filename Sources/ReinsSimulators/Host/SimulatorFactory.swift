@@ -165,3 +165,22 @@ public enum SimulatorFactory {
         }
     }
 }
+
+extension RunningSimulator: LaunchedSimulator {}
+
+/// Reins' own simulators, for robots whose description says `link: sim`: the arm's servo bus, the
+/// car's VESC and pose stream, the PX4-like drone, or any robot behind the Reins robot protocol.
+public struct BuiltInSimulators: SimulatorLauncher {
+    public var options: SimulatorOptions
+
+    public init(options: SimulatorOptions = SimulatorOptions()) {
+        self.options = options
+    }
+
+    public func launch(_ robot: RobotDescription) throws -> any LaunchedSimulator {
+        var options = options
+        // A zmq robot is simulated behind the robot protocol; the others behind their own bus.
+        if robot.driver == .zmq, options.link == nil { options.link = .zmq(endpoint: "tcp://127.0.0.1:*") }
+        return try SimulatorFactory.start(robot, options: options)
+    }
+}
