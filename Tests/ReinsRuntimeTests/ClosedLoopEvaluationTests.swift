@@ -12,7 +12,10 @@ import Testing
     /// reached early still counts.
     @Test func episodesRunTheFullHorizonAndKeepTheirSuccess() throws {
         var robot = try RobotDescription.load(path: packageRoot + "/Robots/sim-arm.yaml")
+        // This checks the horizon, not this machine's timing: a 400 Hz loop shared with other
+        // tests may miss deadlines in a row.
         robot.safety.watchdogTimeout = 1
+        robot.safety.maxConsecutiveOverruns = 10_000
         let network = try PolicyNetwork.load(path: packageRoot + "/Robots/policies/sim-arm.safetensors")
         var options = SimulatorOptions()
         options.speed = 4
