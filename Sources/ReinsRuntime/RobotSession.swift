@@ -38,7 +38,7 @@ public final class RobotSession: @unchecked Sendable {
             simulator?.stop()
             throw error
         }
-        state = RobotState(names: RobotState.names(for: robot))
+        state = RobotState(layout: robot.stateLayout)
     }
 
     public func activate() throws(DriverError) {
