@@ -6,27 +6,6 @@ import ReinsRuntime
 import ReinsTestSupport
 import Testing
 
-/// A driver that applies exactly what it is told and keeps nothing else: what leaves the command
-/// port is what would reach the hardware.
-final class ExactDriver: RobotDriver {
-    let robot: RobotDescription
-    var deviceName: String { "exact driver" }
-    var health = DriverHealth()
-    init(robot: RobotDescription) { self.robot = robot }
-    func connect() throws(DriverError) {}
-    func configure() throws(DriverError) {}
-    func activate() throws(DriverError) {}
-    func read(into state: RobotState, deadline: UInt64) -> ReadOutcome { .fresh }
-    func write(_ command: UnsafeBufferPointer<Double>, applied: UnsafeMutableBufferPointer<Double>, deadline: UInt64) -> Bool {
-        for i in 0..<command.count { applied[i] = command[i] }
-        return true
-    }
-    func safeStop(reason: String, progress: (String) -> Void) -> SafeStopReport { SafeStopReport(steps: ["nothing to stop"]) }
-    func explain(_ fault: DriverFault) -> String { "\(deviceName): \(fault)" }
-    func deactivate() {}
-    func disconnect() {}
-}
-
 @Suite struct SafetyPropertyTests {
     /// Proposals a broken or hostile source could make: anything from noise to NaN and 1e300.
     static func hostileProposal(_ random: inout SeededRandom, count: Int, scale: Double, steady: [Double]) -> [Double] {
@@ -48,7 +27,8 @@ final class ExactDriver: RobotDriver {
         var totalClamps = 0
         for seed in UInt64(1)...8 {
             var random = SeededRandom(seed: seed)
-            let port = CommandPort(driver: ExactDriver(robot: robot), robot: robot)
+            // What leaves the port is what would reach the hardware: the in-memory robot applies it exactly.
+            let port = CommandPort(driver: InMemoryRobot(robot: robot), robot: robot)
             var state = [Double](repeating: 0, count: layout.count)
             // Where the state holds what the test plays the robot with.
             func at(_ feature: ObservationFeature) -> Int { layout.entries(of: feature)!.lowerBound }
