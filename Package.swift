@@ -49,7 +49,7 @@ let package = Package(
         // One driver per protocol behind the `RobotDriver` lifecycle.
         .target(
             name: "ReinsDrivers",
-            dependencies: ["ReinsCore", "ReinsConfig", "ReinsProtocols", "ReinsTransport", "ReinsTasks"]),
+            dependencies: ["ReinsCore", "ReinsConfig", "ReinsProtocols", "ReinsTransport"]),
         .target(
             name: "ReinsRuntime",
             dependencies: [
@@ -63,30 +63,38 @@ let package = Package(
         // the per-tick robustness monitor and the CARIL confidence-aware corrector.
         .target(name: "ReinsPolicy", dependencies: ["ReinsCore", "ReinsConfig", "CKernels"]),
         // The run record: an MCAP writer fed from the loop through a lock-free ring, its reader and repair.
-        .target(name: "ReinsRecording", dependencies: ["ReinsCore", "ReinsConfig", "ReinsDrivers"]),
+        .target(name: "ReinsRecording", dependencies: ["ReinsCore", "ReinsConfig"]),
         // Behaviour cloning: RaC data composition, Lipschitz-constrained MLP fitting with an
         // optional CARIL head, policy files the loader certifies.
-        .target(name: "ReinsLearning", dependencies: ["ReinsCore", "ReinsConfig", "ReinsPolicy", "CKernels"]),
+        .target(name: "ReinsLearning", dependencies: ["ReinsCore", "ReinsPolicy", "CKernels"]),
         .executableTarget(
             name: "reins",
             dependencies: [
-                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsDrivers", "ReinsPolicy", "ReinsTasks", "ReinsSafety", "ReinsRecording", "ReinsLearning",
+                "CPlatform", "ReinsCore", "ReinsConfig", "ReinsRuntime", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsDrivers", "ReinsPolicy", "ReinsTasks", "ReinsRecording", "ReinsLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Helpers shared by the test targets (temporary folders, running subprocesses).
         .target(name: "ReinsTestSupport", dependencies: ["ReinsCore", "ReinsConfig", "ReinsSafety", "ReinsRuntime", "ReinsSimulators"], path: "Tests/ReinsTestSupport"),
         .testTarget(name: "ReinsCoreTests", dependencies: ["ReinsCore", "ReinsTestSupport"]),
-        .testTarget(name: "ReinsConfigTests", dependencies: ["ReinsConfig", "ReinsTestSupport"]),
-        .testTarget(name: "ReinsTransportTests", dependencies: ["ReinsTransport", "ReinsTestSupport"]),
-        .testTarget(name: "ReinsSafetyTests", dependencies: ["ReinsSafety", "ReinsTestSupport"]),
-        .testTarget(name: "ReinsDriversTests", dependencies: ["ReinsDrivers", "ReinsRuntime", "ReinsSimulators", "ReinsTasks", "ReinsTestSupport"]),
-        .testTarget(name: "ReinsSimulatorsTests", dependencies: ["ReinsSimulators", "ReinsTasks", "ReinsTestSupport"]),
+        .testTarget(name: "ReinsConfigTests", dependencies: ["ReinsCore", "ReinsConfig", "ReinsTestSupport"]),
+        .testTarget(name: "ReinsTransportTests", dependencies: ["ReinsCore", "ReinsTransport", "ReinsTestSupport"]),
+        .testTarget(name: "ReinsSafetyTests", dependencies: ["ReinsCore", "ReinsConfig", "ReinsSafety", "ReinsTestSupport"]),
+        .testTarget(
+            name: "ReinsDriversTests",
+            dependencies: ["ReinsCore", "ReinsConfig", "ReinsTransport", "ReinsDrivers", "ReinsRuntime", "ReinsSimulators", "ReinsTasks", "ReinsRecording", "ReinsTestSupport"]),
+        // Tasks, the track and the scripted experts; the experts run through the runtime's pipeline.
+        .testTarget(
+            name: "ReinsTasksTests",
+            dependencies: ["ReinsCore", "ReinsConfig", "ReinsTasks", "ReinsRuntime", "ReinsSimulators", "ReinsTestSupport"]),
+        .testTarget(
+            name: "ReinsSimulatorsTests",
+            dependencies: ["ReinsCore", "ReinsConfig", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsTestSupport"]),
         .testTarget(name: "ReinsProtocolsTests", dependencies: ["ReinsProtocols", "ReinsTestSupport"]),
         .testTarget(
             name: "ReinsRuntimeTests",
             dependencies: [
-                "ReinsRuntime", "ReinsTestSupport", "ReinsPolicy", "ReinsTasks", "ReinsConfig", "ReinsDrivers", "ReinsSimulators",
+                "ReinsRuntime", "ReinsTestSupport", "ReinsCore", "ReinsPolicy", "ReinsTasks", "ReinsConfig", "ReinsDrivers", "ReinsSimulators", "ReinsSafety", "ReinsRecording",
                 // Linked ahead of libc, its malloc/free replace libc's for the whole test process,
                 // which is how the zero-allocation test counts allocations on the loop thread.
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
@@ -96,7 +104,7 @@ let package = Package(
             dependencies: [
                 // `reins` is here so `swift test --filter ReinsPolicyTests` builds the binary the
                 // eval tests run.
-                "ReinsPolicy", "ReinsTestSupport", "reins",
+                "ReinsCore", "ReinsConfig", "ReinsPolicy", "ReinsTestSupport", "reins",
                 // Counts heap allocations on the calling thread (see ReinsRuntimeTests).
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),
@@ -105,11 +113,11 @@ let package = Package(
             dependencies: [
                 // `reins` is here so `swift test --filter ReinsRecordingTests` builds the binary the
                 // crash, repair and inspect tests run.
-                "ReinsRecording", "ReinsTestSupport", "reins",
+                "ReinsCore", "ReinsConfig", "ReinsRecording", "ReinsTestSupport", "reins",
                 // Counts heap allocations on the producing thread (see ReinsRuntimeTests).
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),
         .testTarget(name: "ReinsCLITests", dependencies: ["reins", "ReinsTestSupport", "ReinsConfig", "ReinsCore", "ReinsRecording", "ReinsSafety"]),
-        .testTarget(name: "ReinsLearningTests", dependencies: ["ReinsLearning", "ReinsPolicy", "ReinsTestSupport"]),
+        .testTarget(name: "ReinsLearningTests", dependencies: ["ReinsCore", "CKernels", "ReinsLearning", "ReinsPolicy", "ReinsTestSupport"]),
     ]
 )

@@ -136,7 +136,7 @@ public struct TickSample {
     public var segment: Segment = .autonomous
     /// Whether the driver delivered fresh state this tick.
     public var freshState = true
-    /// The robot's measured state (`RobotState` values, in `RobotState.names` order).
+    /// The robot's measured state (`RobotState` values, in the order of the robot's `StateLayout`).
     public var state: UnsafeBufferPointer<Double> = .init(start: nil, count: 0)
     /// What the policy saw (in the description's observation order).
     public var observation: UnsafeBufferPointer<Double> = .init(start: nil, count: 0)

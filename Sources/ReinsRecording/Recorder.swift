@@ -1,6 +1,5 @@
 import ReinsConfig
 import ReinsCore
-import ReinsDrivers
 import Synchronization
 
 #if canImport(Glibc)
@@ -62,7 +61,7 @@ public final class Recorder: @unchecked Sendable {
     /// `reins`, then the caller's records) and attachments (the robot description, its calibration
     /// and the policy config, read now, as-is), then starts the writer thread.
     /// - Parameters:
-    ///   - stateNames: the state layout; by default what the robot's driver reports (`RobotState.names`).
+    ///   - stateNames: the state layout; by default what the robot's driver reports (`StateLayout.names`).
     ///   - metadata: further metadata records by name (not `robot`, `policy`, `reins`, `recording`).
     ///   - ringSlots: records the ring holds; by default 2 s of ticks at the control rate, at least 2048.
     public init(path: String, robot: RobotDescription, stateNames: [String]? = nil, policy: PolicyIdentity? = nil,
@@ -72,7 +71,7 @@ public final class Recorder: @unchecked Sendable {
             throw RecorderError(description: "metadata record `\(name)` is written by the recorder; name yours differently")
         }
         self.path = path
-        self.stateNames = stateNames ?? RobotState.names(for: robot)
+        self.stateNames = stateNames ?? robot.stateLayout.names
         observationNames = robot.observationNames
         actionNames = robot.actionNames
         stateCapacity = self.stateNames.count

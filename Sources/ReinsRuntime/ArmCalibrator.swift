@@ -64,9 +64,10 @@ public enum ArmCalibrator {
             let next = MonotonicClock.nowNanoseconds() + 20_000_000
             switch session.driver.read(into: session.state, deadline: next) {
             case .fresh:
+                let arm = ArmStateView(UnsafeBufferPointer(session.state.values), jointCount: n)
                 var ticks: [Int] = []
                 for (i, joint) in calibration.joints.enumerated() {
-                    ticks.append(joint.calibration.ticks(angle: session.state.values[i]))
+                    ticks.append(joint.calibration.ticks(angle: arm.position(i)))
                 }
                 if recording.startTicks.isEmpty { recording.startTicks = ticks }
                 for i in 0..<n {

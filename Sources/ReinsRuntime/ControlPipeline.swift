@@ -22,7 +22,8 @@ public struct StatusSnapshot: BitwiseCopyable, Sendable {
     /// The task's cost this tick (arm: rms joint error to the target; car: distance from the centre
     /// line; drone: distance to the waypoint).
     public var taskCost: Double = .nan
-    /// Speed (car) or altitude (drone) for the status line; NaN for arms.
+    /// The task's status headline this tick (`RobotTask.statusHeadline`: car speed, drone
+    /// altitude); NaN when the task has none.
     public var headline: Double = .nan
     /// The policy asked for a takeover and the robot is holding until the episode ends.
     public var holdingForTakeover = false
@@ -107,7 +108,6 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
     private var episodeStartTick: UInt64 = 0
     private var needsReset = true
     private var snapshot = StatusSnapshot()
-    private let kind: RobotKind
 
     /// - Parameter rateHz: the loop's rate in control (simulated) time; default the robot's.
     public init(session: RobotSession, source: any ActionSource, task: any RobotTask, recorder: Recorder?, seed: UInt64,
@@ -117,7 +117,6 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         self.task = task
         self.recorder = recorder
         let robot = session.robot
-        kind = robot.kind
         port = CommandPort(driver: session.driver, robot: robot, rateHz: rateHz)
         builder = ObservationBuilder(robot: robot, task: task)
         random = SeededRandom(seed: seed)
@@ -253,11 +252,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         snapshot.response = sample.response.rawValue
         snapshot.holdingForTakeover = sample.response == .takeover && proposal.fallback
         snapshot.taskCost = cost
-        switch kind {
-        case .arm: snapshot.headline = .nan
-        case .car: snapshot.headline = state[3]
-        case .drone: snapshot.headline = -state[2]
-        }
+        snapshot.headline = task.statusHeadline(state: state)
         status.push(snapshot)
         clock.markPhase()
 

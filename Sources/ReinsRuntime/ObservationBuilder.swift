@@ -1,15 +1,18 @@
 import ReinsConfig
 import ReinsCore
-import ReinsDrivers
 import ReinsTasks
 
-/// Assembles the policy's observation, in the description's order, from the robot's state and
-/// the task (targets, track features). Allocation-free per tick.
+/// Assembles the policy's observation, in the description's order, from the robot's state (the
+/// features the state holds as they are, where the robot's `StateLayout` says they sit) and the
+/// task (targets, track features). Allocation-free per tick.
 public final class ObservationBuilder: @unchecked Sendable {
     public let names: [String]
+    /// One per feature, with where its entries start in the observation.
     private enum Source {
-        case state(Int)
-        case task(ObservationFeature, offset: Int, count: Int)
+        /// Copied from the state's `entries` run.
+        case state(at: Int, from: Int, count: Int)
+        /// Written by the task.
+        case task(ObservationFeature, at: Int, count: Int)
     }
     private let sources: [Source]
     private let task: any RobotTask
@@ -18,28 +21,20 @@ public final class ObservationBuilder: @unchecked Sendable {
     public init(robot: RobotDescription, task: any RobotTask) {
         self.task = task
         names = robot.observationNames
-        let stateNames = RobotState.names(for: robot)
+        let layout = robot.stateLayout
         var sources: [Source] = []
+        var at = 0
         var maxTask = 1
         for feature in robot.observation {
-            let entries = feature.entryNames(body: robot.body)
-            switch feature {
-            case .target, .trackError, .trackAhead:
-                sources.append(.task(feature, offset: sources.count, count: entries.count))
-                maxTask = max(maxTask, entries.count)
-                for _ in 1..<entries.count { sources.append(.state(-1)) }
-            default:
-                for entry in entries {
-                    let stateName: String
-                    switch feature {
-                    case .jointPosition: stateName = String(entry.dropLast(4)) + ".pos"
-                    case .jointVelocity: stateName = String(entry.dropLast(4)) + ".vel"
-                    case .jointEffort: stateName = String(entry.dropLast(7)) + ".effort"
-                    default: stateName = entry
-                    }
-                    sources.append(.state(stateNames.firstIndex(of: stateName) ?? -1))
-                }
+            let count = feature.entryNames(body: robot.body).count
+            if let entries = layout.entries(of: feature) {
+                precondition(entries.count == count, "the state holds \(entries.count) entries of \(feature.rawValue), the observation \(count)")
+                sources.append(.state(at: at, from: entries.lowerBound, count: count))
+            } else {
+                sources.append(.task(feature, at: at, count: count))
+                maxTask = max(maxTask, count)
             }
+            at += count
         }
         self.sources = sources
         scratch = .allocate(capacity: maxTask)
@@ -49,13 +44,16 @@ public final class ObservationBuilder: @unchecked Sendable {
     deinit { scratch.deallocate() }
 
     public func build(state: UnsafeBufferPointer<Double>, into observation: UnsafeMutableBufferPointer<Double>) {
+        guard let stateBase = state.baseAddress, let observationBase = observation.baseAddress else { return }
         for index in 0..<sources.count {
             switch sources[index] {
-            case .state(let stateIndex):
-                if stateIndex >= 0 { observation[index] = state[stateIndex] }
-            case .task(let feature, let offset, let count):
+            case .state(let at, let from, let count):
+                // A raw copy: the run's place came from the layout, and nothing generic runs in the tick.
+                assert(from + count <= state.count && at + count <= observation.count)
+                UnsafeMutableRawPointer(observationBase + at).copyMemory(from: stateBase + from, byteCount: count &* MemoryLayout<Double>.stride)
+            case .task(let feature, let at, let count):
                 task.write(feature, state: state, into: UnsafeMutableBufferPointer(rebasing: scratch[0..<count]))
-                for k in 0..<count { observation[offset + k] = scratch[k] }
+                for k in 0..<count { observation[at + k] = scratch[k] }
             }
         }
     }

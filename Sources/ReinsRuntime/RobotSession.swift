@@ -37,7 +37,18 @@ public final class RobotSession: @unchecked Sendable {
             simulator?.stop()
             throw error
         }
-        state = RobotState(names: RobotState.names(for: robot))
+        state = RobotState(layout: robot.stateLayout)
+    }
+
+    /// A session around a driver made elsewhere (one the factory does not build, such as a test's
+    /// in-process robot): connects and configures it; no simulator.
+    public init(_ robot: RobotDescription, driver: any RobotDriver) throws(DriverError) {
+        self.robot = robot
+        launchedSimulator = nil
+        self.driver = driver
+        try driver.connect()
+        try driver.configure()
+        state = RobotState(layout: robot.stateLayout)
     }
 
     public func activate() throws(DriverError) {

@@ -58,11 +58,14 @@ public final class SafetyFilter: @unchecked Sendable {
     public func reset(state: UnsafeBufferPointer<Double>) {
         for i in 0..<count { lastStep[i] = 0 }
         switch robot.body {
-        case .arm:
-            for i in 0..<count { last[i] = state[i] }
+        case .arm(let joints):
+            // An arm's goals start at its joints' measured positions.
+            let arm = ArmStateView(state, jointCount: joints.count)
+            for i in 0..<count { last[i] = arm.position(i) }
         case .car:
-            last[0] = state[3]
-            last[1] = state[4]
+            let car = CarStateView(state)
+            last[0] = car.speed
+            last[1] = car.steering
         case .drone:
             for i in 0..<count { last[i] = 0 }
         }
@@ -240,15 +243,16 @@ public final class SafetyFilter: @unchecked Sendable {
     private func keepInsideVolume(_ north: inout Double, _ east: inout Double, _ down: inout Double,
                                   state: UnsafeBufferPointer<Double>, limits: DroneLimits) -> UInt32 {
         var mask: UInt32 = 0
-        let altitude = -state[2]
+        let drone = DroneStateView(state)
+        let altitude = drone.altitude
         let climbRoom = (limits.altitude.upperBound - altitude) / lookaheadSeconds
         let descentRoom = (altitude - limits.altitude.lowerBound) / lookaheadSeconds
         if -down > max(0, climbRoom) { down = -max(0, climbRoom); mask |= ClampReason.altitude.bit }
         if down > max(0, descentRoom) { down = max(0, descentRoom); mask |= ClampReason.altitude.bit }
-        let pn = state[0], pe = state[1]
-        let distance = (pn * pn + pe * pe).squareRoot()
+        let position = drone.position
+        let distance = drone.horizontalDistance
         if distance > 1e-6 {
-            let un = pn / distance, ue = pe / distance
+            let un = position.north / distance, ue = position.east / distance
             let outward = north * un + east * ue
             let room = (limits.geofenceRadius - distance) / lookaheadSeconds
             if outward > max(0, room) {

@@ -32,22 +32,31 @@ public final class ArmReachTask: RobotTask, @unchecked Sendable {
 
     public func write(_ feature: ObservationFeature, state: UnsafeBufferPointer<Double>, into entries: UnsafeMutableBufferPointer<Double>) {
         guard feature == .target else { return }
-        for i in 0..<min(entries.count, target.count) { entries[i] = target[i] - state[i] }
+        let arm = ArmStateView(state, jointCount: joints.count)
+        for i in 0..<min(entries.count, target.count) { entries[i] = target[i] - arm.position(i) }
     }
 
-    /// Largest joint error now (state holds positions first).
+    /// Largest joint error now.
     public func worstError(state: UnsafeBufferPointer<Double>) -> Double {
+        let arm = ArmStateView(state, jointCount: joints.count)
         var worst = 0.0
-        for i in 0..<target.count { worst = max(worst, abs(state[i] - target[i])) }
+        for i in 0..<target.count { worst = max(worst, abs(arm.position(i) - target[i])) }
         return worst
     }
 
     /// Root-mean-square joint error to the target, rad.
     public func cost(state: UnsafeBufferPointer<Double>) -> Double {
+        let arm = ArmStateView(state, jointCount: joints.count)
         var sum = 0.0
-        for i in 0..<target.count { sum += (state[i] - target[i]) * (state[i] - target[i]) }
+        for i in 0..<target.count { sum += (arm.position(i) - target[i]) * (arm.position(i) - target[i]) }
         return (sum / Double(max(1, target.count))).squareRoot()
     }
+
+    public let costField = StatusField("to target", unit: "rad", decimals: 3)
+    public let costMeaning = "rms joint error, rad"
+    public let headlineField: StatusField? = nil
+
+    public func statusHeadline(state: UnsafeBufferPointer<Double>) -> Double { .nan }
 
     public func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus {
         if worstError(state: state) <= tolerance {

@@ -6,8 +6,7 @@ import Glibc
 
 /// Laps: drive once around the track without leaving the lane. Supplies `track_error` (signed
 /// lateral offset, m, positive left; heading error, rad) and `track_ahead` (the centre line at
-/// 0.5, 1 and 2 m ahead in the car's frame: x forward, y left). State layout: pose.x, pose.y,
-/// pose.yaw, speed, steering.
+/// 0.5, 1 and 2 m ahead in the car's frame: x forward, y left), from the car's pose.
 public final class CarLapTask: RobotTask, @unchecked Sendable {
     public let track: Track
     public let limits: CarLimits
@@ -23,33 +22,35 @@ public final class CarLapTask: RobotTask, @unchecked Sendable {
     }
 
     public func reset(state: UnsafeBufferPointer<Double>, random: inout SeededRandom) {
-        let projection = track.project(x: state[0], y: state[1], hint: nil)
+        let car = CarStateView(state)
+        let projection = track.project(x: car.x, y: car.y, hint: nil)
         hint = projection.index
         startArc = projection.arc
         lastArc = projection.arc
         progress = 0
     }
 
-    private func projection(_ state: UnsafeBufferPointer<Double>) -> Track.Projection {
-        let projection = track.project(x: state[0], y: state[1], hint: hint)
+    private func projection(_ car: CarStateView) -> Track.Projection {
+        let projection = track.project(x: car.x, y: car.y, hint: hint)
         hint = projection.index
         return projection
     }
 
     public func write(_ feature: ObservationFeature, state: UnsafeBufferPointer<Double>, into entries: UnsafeMutableBufferPointer<Double>) {
+        let car = CarStateView(state)
         switch feature {
         case .trackError:
-            let p = projection(state)
+            let p = projection(car)
             entries[0] = p.lateralError
-            entries[1] = Track.wrap(state[2] - p.heading)
+            entries[1] = Track.wrap(car.yaw - p.heading)
         case .trackAhead:
-            let p = projection(state)
-            let c = cos(state[2]), s = sin(state[2])
+            let p = projection(car)
+            let c = cos(car.yaw), s = sin(car.yaw)
             let distances = ObservationFeature.trackAheadDistances
             for k in 0..<distances.count where 2 * k + 1 < entries.count {
                 let distance = distances[k]
                 let point = track.point(atArc: p.arc + distance)
-                let dx = point.x - state[0], dy = point.y - state[1]
+                let dx = point.x - car.x, dy = point.y - car.y
                 entries[2 * k] = c * dx + s * dy
                 entries[2 * k + 1] = -s * dx + c * dy
             }
@@ -63,11 +64,18 @@ public final class CarLapTask: RobotTask, @unchecked Sendable {
 
     /// Distance from the centre line, m.
     public func cost(state: UnsafeBufferPointer<Double>) -> Double {
-        abs(projection(state).lateralError)
+        abs(projection(CarStateView(state)).lateralError)
     }
 
+    public let costField = StatusField("off centre", unit: "m", decimals: 3)
+    public let costMeaning = "distance from the centre line, m"
+    public let headlineField: StatusField? = StatusField("speed", unit: "m/s", decimals: 2)
+
+    /// The measured speed, m/s.
+    public func statusHeadline(state: UnsafeBufferPointer<Double>) -> Double { CarStateView(state).speed }
+
     public func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus {
-        let p = projection(state)
+        let p = projection(CarStateView(state))
         var delta = p.arc - lastArc
         if delta < -track.length / 2 { delta += track.length }
         if delta > track.length / 2 { delta -= track.length }

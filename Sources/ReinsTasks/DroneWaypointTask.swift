@@ -7,7 +7,7 @@ import Glibc
 /// Waypoints: fly to a point sampled inside the geofence and altitude band and stay there. The
 /// `target` observation is the waypoint relative to the vehicle (north, east, down, m). Success:
 /// within `tolerance` for `holdSeconds`. Failure: leaving the geofence or the altitude band by
-/// more than a metre. State layout: position.north/east/down, velocity.*, attitude.*.
+/// more than a metre.
 public final class DroneWaypointTask: RobotTask, @unchecked Sendable {
     public let limits: DroneLimits
     public private(set) var waypoint = (north: 0.0, east: 0.0, down: -2.0)
@@ -23,11 +23,12 @@ public final class DroneWaypointTask: RobotTask, @unchecked Sendable {
     public func reset(state: UnsafeBufferPointer<Double>, random: inout SeededRandom) {
         // 1.5–4 m from where it is, in a random direction, kept inside the fence.
         let radius = min(limits.geofenceRadius * 0.6, 4.0)
+        let position = DroneStateView(state).position
         var north = 0.0, east = 0.0
         repeat {
             let distance = random.uniform(1.5...4.0), angle = random.uniform(0...(2 * Double.pi))
-            north = state[0] + distance * cos(angle)
-            east = state[1] + distance * sin(angle)
+            north = position.north + distance * cos(angle)
+            east = position.east + distance * sin(angle)
         } while north * north + east * east > radius * radius
         let low = limits.altitude.lowerBound + 0.5, high = min(limits.altitude.upperBound - 0.5, limits.altitude.lowerBound + 4)
         waypoint = (north, east, -random.uniform(low...max(low, high)))
@@ -36,13 +37,15 @@ public final class DroneWaypointTask: RobotTask, @unchecked Sendable {
 
     public func write(_ feature: ObservationFeature, state: UnsafeBufferPointer<Double>, into entries: UnsafeMutableBufferPointer<Double>) {
         guard feature == .target else { return }
-        entries[0] = waypoint.north - state[0]
-        entries[1] = waypoint.east - state[1]
-        entries[2] = waypoint.down - state[2]
+        let position = DroneStateView(state).position
+        entries[0] = waypoint.north - position.north
+        entries[1] = waypoint.east - position.east
+        entries[2] = waypoint.down - position.down
     }
 
     public func distance(state: UnsafeBufferPointer<Double>) -> Double {
-        let dn = waypoint.north - state[0], de = waypoint.east - state[1], dd = waypoint.down - state[2]
+        let position = DroneStateView(state).position
+        let dn = waypoint.north - position.north, de = waypoint.east - position.east, dd = waypoint.down - position.down
         return (dn * dn + de * de + dd * dd).squareRoot()
     }
 
@@ -51,9 +54,17 @@ public final class DroneWaypointTask: RobotTask, @unchecked Sendable {
         distance(state: state)
     }
 
+    public let costField = StatusField("to waypoint", unit: "m", decimals: 2)
+    public let costMeaning = "distance to the waypoint, m"
+    public let headlineField: StatusField? = StatusField("altitude", unit: "m", decimals: 2)
+
+    /// The measured altitude above the take-off point, m.
+    public func statusHeadline(state: UnsafeBufferPointer<Double>) -> Double { DroneStateView(state).altitude }
+
     public func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus {
-        let horizontal = (state[0] * state[0] + state[1] * state[1]).squareRoot()
-        let altitude = -state[2]
+        let drone = DroneStateView(state)
+        let horizontal = drone.horizontalDistance
+        let altitude = drone.altitude
         if horizontal > limits.geofenceRadius + 1 || altitude < limits.altitude.lowerBound - 1 || altitude > limits.altitude.upperBound + 1 {
             return .failure
         }

@@ -43,9 +43,9 @@ public final class ArmReachExpert: Expert, @unchecked Sendable {
     }
 
     public func act(state: UnsafeBufferPointer<Double>, into action: UnsafeMutableBufferPointer<Double>) {
-        let n = joints.count
-        for i in 0..<n {
-            let position = state[i], velocity = state[n + i]
+        let arm = ArmStateView(state, jointCount: joints.count)
+        for i in 0..<joints.count {
+            let position = arm.position(i), velocity = arm.velocity(i)
             let step = gain * (task.target[i] - position) - damping * velocity
             let cap = 0.8 * joints[i].velocity * period * 4
             action[i] = position + max(-cap, min(cap, step))
@@ -68,11 +68,12 @@ public final class PurePursuitExpert: Expert, @unchecked Sendable {
 
     public func act(state: UnsafeBufferPointer<Double>, into action: UnsafeMutableBufferPointer<Double>) {
         let track = task.track
-        let projection = track.project(x: state[0], y: state[1], hint: hint)
+        let car = CarStateView(state)
+        let projection = track.project(x: car.x, y: car.y, hint: hint)
         hint = projection.index
         let point = track.point(atArc: projection.arc + lookahead)
-        let c = cos(state[2]), s = sin(state[2])
-        let dx = point.x - state[0], dy = point.y - state[1]
+        let c = cos(car.yaw), s = sin(car.yaw)
+        let dx = point.x - car.x, dy = point.y - car.y
         let y = -s * dx + c * dy
         let distance2 = dx * dx + dy * dy
         let curvature = 2 * y / max(distance2, 1e-6)
@@ -97,7 +98,8 @@ public final class WaypointExpert: Expert, @unchecked Sendable {
 
     public func act(state: UnsafeBufferPointer<Double>, into action: UnsafeMutableBufferPointer<Double>) {
         let waypoint = task.waypoint
-        var north = gain * (waypoint.north - state[0]), east = gain * (waypoint.east - state[1])
+        let position = DroneStateView(state).position
+        var north = gain * (waypoint.north - position.north), east = gain * (waypoint.east - position.east)
         let horizontal = (north * north + east * east).squareRoot()
         let cap = 0.8 * limits.horizontalVelocity
         if horizontal > cap {
@@ -106,7 +108,7 @@ public final class WaypointExpert: Expert, @unchecked Sendable {
         }
         action[0] = north
         action[1] = east
-        action[2] = max(-0.8 * limits.verticalVelocity, min(0.8 * limits.verticalVelocity, gain * (waypoint.down - state[2])))
+        action[2] = max(-0.8 * limits.verticalVelocity, min(0.8 * limits.verticalVelocity, gain * (waypoint.down - position.down)))
         if withYawRate { action[3] = 0 }
     }
 }

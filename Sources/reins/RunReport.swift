@@ -2,6 +2,7 @@ import CPlatform
 import ReinsCore
 import ReinsConfig
 import ReinsRuntime
+import ReinsTasks
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,7 +14,6 @@ final class LiveStatus {
     let pipeline: ControlPipeline
     let loop: ControlLoop
     let quiet: Bool
-    let kind: RobotKind
     let terminal = isatty(1) != 0
     private var latest = StatusSnapshot()
     private var previous: (tick: UInt64, time: UInt64)?
@@ -23,7 +23,6 @@ final class LiveStatus {
         self.pipeline = pipeline
         self.loop = loop
         self.quiet = quiet
-        kind = pipeline.session.robot.kind
     }
 
     func update() {
@@ -43,15 +42,14 @@ final class LiveStatus {
         line += "sensitivity \(latest.sensitivity.isNaN ? "-" : fixed(latest.sensitivity, 2))  "
         line += "confidence \(latest.confidence.isNaN ? "-" : fixed(latest.confidence, 2))  "
         line += "clamped \(latest.clampedTicks)  "
+        // What the task says about itself: the car's speed, the drone's altitude, and the cost.
+        let task = pipeline.task
         if pipeline.judgesEpisodes {
-            switch kind {
-            case .arm: line += "to target \(fixed(latest.taskCost, 3)) rad  "
-            case .car: line += "speed \(fixed(latest.headline, 2)) m/s  off centre \(fixed(latest.taskCost, 3)) m  "
-            case .drone: line += "altitude \(fixed(latest.headline, 2)) m  to waypoint \(fixed(latest.taskCost, 2)) m  "
-            }
+            if let headline = task.headlineField { line += Self.show(headline, latest.headline) + "  " }
+            line += Self.show(task.costField, latest.taskCost) + "  "
             line += "episodes \(latest.successes)/\(latest.successes + latest.failures) ok"
-        } else if kind != .arm {
-            line += kind == .car ? "speed \(fixed(latest.headline, 2)) m/s" : "altitude \(fixed(latest.headline, 2)) m"
+        } else if let headline = task.headlineField {
+            line += Self.show(headline, latest.headline)
         }
         line += latest.holdingForTakeover ? "  TAKEOVER REQUESTED: holding (no operator attached)" : ""
         line += latest.fresh ? "" : "  STALE (state \(latest.stateAgeNanoseconds == .max ? "never read" : "\(latest.stateAgeNanoseconds / 1_000_000) ms old"))"
@@ -61,6 +59,11 @@ final class LiveStatus {
         } else {
             print(line)
         }
+    }
+
+    /// "speed 1.52 m/s"
+    static func show(_ field: StatusField, _ value: Double) -> String {
+        "\(field.label) \(fixed(value, field.decimals)) \(field.unit)"
     }
 
     func finish() {
@@ -102,7 +105,7 @@ struct RunSummary {
         if pipeline.judgesEpisodes {
             let outcomes = EpisodeOutcome.allCases.filter { totals.outcomes[Int($0.rawValue)] > 0 }.map { "\($0) \(totals.outcomes[Int($0.rawValue)])" }
             lines.append("episodes: " + (outcomes.isEmpty ? "none finished" : outcomes.joined(separator: ", ")))
-            lines.append("task cost: mean \(fixed(totals.meanCost, 4)) (\(robot.kind == .arm ? "rms joint error, rad" : robot.kind == .car ? "distance from the centre line, m" : "distance to the waypoint, m"))")
+            lines.append("task cost: mean \(fixed(totals.meanCost, 4)) (\(pipeline.task.costMeaning))")
         }
         if let attack = pipeline.attack {
             lines.append("attack: ε \(attack.epsilon), largest action change \(fixed(attack.largestActionChange, 4))")

@@ -96,6 +96,18 @@ func checkSchemas(_ path: String) throws -> [String: Any] {
         case .drone: report = "safe stop: hovered 2.0 s, landed, disarmed\n"
         }
         #expect(result.standardOutput.contains(report), "\(result.standardOutput)")
+        // The live status (a plain line a second off a terminal) and the summary show what the
+        // robot's task says about itself.
+        let shows: String, costMeaning: String
+        switch robot.kind {
+        case .arm: (shows, costMeaning) = (#"  to target \d+\.\d{3} rad  episodes \d+/\d+ ok"#, "rms joint error, rad")
+        case .car: (shows, costMeaning) = (#"  speed -?\d+\.\d{2} m/s  off centre \d+\.\d{3} m  episodes \d+/\d+ ok"#, "distance from the centre line, m")
+        case .drone: (shows, costMeaning) = (#"  altitude -?\d+\.\d{2} m  to waypoint \d+\.\d{2} m  episodes \d+/\d+ ok"#, "distance to the waypoint, m")
+        }
+        let taskStatus = try Regex(shows)
+        let status = result.standardOutput.split(separator: "\n").filter { $0.hasPrefix("t ") && $0.contains(" s  rate ") }
+        #expect(status.count >= 3 && status.allSatisfy { $0.contains(taskStatus) }, "\(status)")
+        #expect(result.standardOutput.contains(try Regex(#"\ntask cost: mean \d+\.\d{4} \("# + costMeaning + #"\)\n"#)))
         let expectedTicks = Int((5 * robot.controlRateHz).rounded())
         #expect(result.standardOutput.contains("ticks \(expectedTicks),"))
         let check = try checkRecording(recording, robot: robot)

@@ -111,7 +111,8 @@ import Testing
         let rows = Array(repeating: [h, h, -limits.verticalVelocity], count: Int(11 * robot.controlRateHz))
         let (_, recording, _) = try replayAndCheck(path, rows: rows, resolution: 1e-6, in: folder)
         let ticks = recording.episodes.flatMap(\.ticks)
-        let highest = ticks.map { -$0.state[2] }.max()!, farthest = ticks.map { hypot($0.state[0], $0.state[1]) }.max()!
+        let highest = ticks.map { $0.state.withUnsafeBufferPointer { DroneStateView($0).altitude } }.max()!
+        let farthest = ticks.map { $0.state.withUnsafeBufferPointer { DroneStateView($0).horizontalDistance } }.max()!
         #expect(highest <= limits.altitude.upperBound + 0.3, "flew to \(highest) m")
         #expect(farthest <= limits.geofenceRadius + 0.3, "flew \(farthest) m from home")
         #expect(ticks.contains { $0.clamps & ClampReason.altitude.bit != 0 } && ticks.contains { $0.clamps & ClampReason.geofence.bit != 0 })

@@ -197,3 +197,37 @@ final class WatchedTask: ControlTask {
         inner.loopDidStop(reason)
     }
 }
+
+/// A car's and a drone's tick — observation from the typed state and the task's track or waypoint,
+/// the scripted expert, the safety filter with the drone's altitude band and geofence, the task's
+/// judgement and status headline — against an in-memory robot.
+extension AllocationTests {
+    @Test(arguments: ["sim-car", "sim-drone"])
+    func aCarOrDroneTickMakesNoHeapAllocation(_ name: String) throws {
+        let robot = try RobotDescription.load(path: packageRoot + "/Robots/\(name).yaml")
+        let driver = InMemoryRobot(robot: robot)
+        // The car on the track's start line; the drone hovering 2 m up, 1 m north of home (its
+        // waypoints are drawn near home).
+        if case .car = robot.body {
+            let start = Track.oval.points[0]
+            driver.measure(.pose, [start.x, start.y, 0])
+        } else {
+            driver.measure(.position, [1, 0, -2])
+        }
+        let session = try RobotSession(robot, driver: driver)
+        let task = TaskFactory.make(for: robot)
+        let pipeline = ControlPipeline(session: session, source: ExpertSource(ExpertFactory.make(for: robot, task: task), noise: 0, seed: 1),
+                                       task: task, recorder: nil, seed: 1)
+        pipeline.tickLimit = 300
+        pipeline.warmUp()
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: 1000, realtime: .none, maxConsecutiveOverruns: 1000,
+                                                                phaseNames: ControlPipeline.phaseNames), task: WatchedTask(pipeline))
+        let allocations = LoopThreadAllocations.measure { _ = loop.run() }
+        #expect(pipeline.fault == nil)
+        #expect(pipeline.totals.ticks == 300 && driver.writes >= 300)
+        var snapshot = StatusSnapshot()
+        pipeline.status.drain { snapshot = $0 }
+        #expect(snapshot.headline.isFinite)
+        #expect(allocations == 0, "size \(LoopThreadAllocations.lastSize.load(ordering: .relaxed)) at tick \(LoopThreadAllocations.atTick.load(ordering: .relaxed))")
+    }
+}

@@ -6,27 +6,6 @@ import ReinsRuntime
 import ReinsTestSupport
 import Testing
 
-/// A driver that applies exactly what it is told and keeps nothing else: what leaves the command
-/// port is what would reach the hardware.
-final class ExactDriver: RobotDriver {
-    let robot: RobotDescription
-    var deviceName: String { "exact driver" }
-    var health = DriverHealth()
-    init(robot: RobotDescription) { self.robot = robot }
-    func connect() throws(DriverError) {}
-    func configure() throws(DriverError) {}
-    func activate() throws(DriverError) {}
-    func read(into state: RobotState, deadline: UInt64) -> ReadOutcome { .fresh }
-    func write(_ command: UnsafeBufferPointer<Double>, applied: UnsafeMutableBufferPointer<Double>, deadline: UInt64) -> Bool {
-        for i in 0..<command.count { applied[i] = command[i] }
-        return true
-    }
-    func safeStop(reason: String, progress: (String) -> Void) -> SafeStopReport { SafeStopReport(steps: ["nothing to stop"]) }
-    func explain(_ fault: DriverFault) -> String { "\(deviceName): \(fault)" }
-    func deactivate() {}
-    func disconnect() {}
-}
-
 @Suite struct SafetyPropertyTests {
     /// Proposals a broken or hostile source could make: anything from noise to NaN and 1e300.
     static func hostileProposal(_ random: inout SeededRandom, count: Int, scale: Double, steady: [Double]) -> [Double] {
@@ -42,17 +21,20 @@ final class ExactDriver: RobotDriver {
     @Test(arguments: ["sim-arm", "so101-arm", "sim-car", "sim-drone"])
     func noCommandLeavingThePortBreaksALimitOfTheDescription(_ name: String) throws {
         let robot = try RobotDescription.load(path: packageRoot + "/Robots/\(name).yaml")
-        let names = RobotState.names(for: robot)
+        let layout = robot.stateLayout
         let n = robot.actionNames.count
         let bounds = robot.actionBounds
         var totalClamps = 0
         for seed in UInt64(1)...8 {
             var random = SeededRandom(seed: seed)
-            let port = CommandPort(driver: ExactDriver(robot: robot), robot: robot)
-            var state = [Double](repeating: 0, count: names.count)
+            // What leaves the port is what would reach the hardware: the in-memory robot applies it exactly.
+            let port = CommandPort(driver: InMemoryRobot(robot: robot), robot: robot)
+            var state = [Double](repeating: 0, count: layout.count)
+            // Where the state holds what the test plays the robot with.
+            func at(_ feature: ObservationFeature) -> Int { layout.entries(of: feature)!.lowerBound }
             // Start anywhere inside the position limits (an arm may start outside its workspace box).
-            if case .arm = robot.body { for i in 0..<n { state[i] = bounds[i].lowerBound + random.unit() * (bounds[i].upperBound - bounds[i].lowerBound) } }
-            if case .drone = robot.body { state[2] = -3 }
+            if case .arm = robot.body { for i in 0..<n { state[at(.jointPosition) + i] = bounds[i].lowerBound + random.unit() * (bounds[i].upperBound - bounds[i].lowerBound) } }
+            if case .drone = robot.body { state[at(.position) + 2] = -3 }
             state.withUnsafeBufferPointer { port.reset(state: $0) }
             let checker = LimitChecker(robot: robot)
             checker.start(from: Array(port.applied))
@@ -75,17 +57,18 @@ final class ExactDriver: RobotDriver {
                 // outside the fence, above the ceiling, on the floor.
                 switch robot.body {
                 case .arm:
-                    for i in 0..<n { state[i] = applied[i] + (random.unit() - 0.5) * 0.004 }
+                    for i in 0..<n { state[at(.jointPosition) + i] = applied[i] + (random.unit() - 0.5) * 0.004 }
                 case .car:
-                    state[3] = applied[0]
-                    state[4] = applied[1]
+                    state[at(.speed)] = applied[0]
+                    state[at(.steering)] = applied[1]
                 case .drone(let limits):
-                    for i in 0..<3 { state[i] += applied[i] / robot.controlRateHz }
+                    let position = at(.position)
+                    for i in 0..<3 { state[position + i] += applied[i] / robot.controlRateHz }
                     if random.unit() < 0.01 {
                         let radius = random.unit() * limits.geofenceRadius * 1.3, angle = random.unit() * 2 * .pi
-                        state[0] = radius * cos(angle)
-                        state[1] = radius * sin(angle)
-                        state[2] = -(random.unit() * (limits.altitude.upperBound + 2))
+                        state[position] = radius * cos(angle)
+                        state[position + 1] = radius * sin(angle)
+                        state[position + 2] = -(random.unit() * (limits.altitude.upperBound + 2))
                     }
                 }
             }

@@ -89,13 +89,15 @@ public final class LimitChecker {
             if horizontal > limits.horizontalVelocity + tolerance { fail("horizontal speed \(horizontal) over \(limits.horizontalVelocity)") }
             if abs(applied[2]) > limits.verticalVelocity + tolerance { fail("vertical speed \(applied[2]) over \(limits.verticalVelocity)") }
             if applied.count > 3, abs(applied[3]) > limits.yawRate + tolerance { fail("yaw rate \(applied[3]) over \(limits.yawRate)") }
-            let altitude = -state[2]
+            let (altitude, position, distance) = state.withUnsafeBufferPointer {
+                let drone = DroneStateView($0)
+                return (drone.altitude, drone.position, drone.horizontalDistance)
+            }
             let climbRoom = max(0, limits.altitude.upperBound - altitude), descentRoom = max(0, altitude - limits.altitude.lowerBound)
             if -applied[2] > climbRoom + tolerance + 1e-6 { fail("climbs at \(-applied[2]) m/s with \(climbRoom) m to the ceiling") }
             if applied[2] > descentRoom + tolerance + 1e-6 { fail("descends at \(applied[2]) m/s with \(descentRoom) m to the floor") }
-            let distance = (state[0] * state[0] + state[1] * state[1]).squareRoot()
             if distance > 1e-6 {
-                let outward = (applied[0] * state[0] + applied[1] * state[1]) / distance
+                let outward = (applied[0] * position.north + applied[1] * position.east) / distance
                 let room = max(0, limits.geofenceRadius - distance)
                 if outward > room + tolerance + 1e-6 { fail("flies outward at \(outward) m/s with \(room) m to the geofence") }
             }

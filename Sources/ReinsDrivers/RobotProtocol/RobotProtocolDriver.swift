@@ -32,7 +32,7 @@ public final class RobotProtocolDriver: RobotDriver, @unchecked Sendable {
             throw DriverError(device: deviceName, problem: "the robot's actions are [\(layout.action.joined(separator: ", "))] but the description's are [\(robot.actionNames.joined(separator: ", "))]",
                               suggestion: "make the robot's action layout match the description's joints or action kind")
         }
-        indices = try client.stateIndices(of: RobotState.names(for: robot))
+        indices = try client.stateIndices(of: robot.stateLayout.names)
         self.client = client
     }
 

@@ -12,8 +12,7 @@ public final class ArmProtocolBody: RobotProtocolBody, @unchecked Sendable {
         self.arm = arm
         self.faults = faults
         let n = arm.names
-        layout = RobotLayout(robot: name, kind: "arm",
-                             state: n.map { "\($0).pos" } + n.map { "\($0).vel" } + n.map { "\($0).effort" },
+        layout = RobotLayout(robot: name, kind: "arm", state: StateLayout(kind: .arm, jointNames: n).names,
                              action: n.map { "\($0).goal" }, rateHz: rateHz)
         if let stuck = faults.stuckComponent, stuck < arm.joints.count { arm.joints[stuck].stuck = true }
     }
@@ -51,7 +50,7 @@ public final class CarProtocolBody: RobotProtocolBody, @unchecked Sendable {
 
     public init(car: SimulatedCar, name: String, rateHz: Double) {
         self.car = car
-        layout = RobotLayout(robot: name, kind: "car", state: ["pose.x", "pose.y", "pose.yaw", "speed", "steering"],
+        layout = RobotLayout(robot: name, kind: "car", state: StateLayout(kind: .car).names,
                              action: ["speed", "steering"], rateHz: rateHz)
     }
 
@@ -90,8 +89,7 @@ public final class DroneProtocolBody: RobotProtocolBody, @unchecked Sendable {
         self.drone = drone
         self.withYawRate = withYawRate
         let axes = ["north", "east", "down"]
-        layout = RobotLayout(robot: name, kind: "drone",
-                             state: axes.map { "position.\($0)" } + axes.map { "velocity.\($0)" } + ["attitude.roll", "attitude.pitch", "attitude.yaw"],
+        layout = RobotLayout(robot: name, kind: "drone", state: StateLayout(kind: .drone).names,
                              action: axes.map { "velocity.\($0)" } + (withYawRate ? ["yaw_rate"] : []), rateHz: rateHz)
     }
 

@@ -1,11 +1,14 @@
 import ReinsConfig
 import ReinsCore
-import ReinsDrivers
 import ReinsRuntime
 import ReinsSimulators
 import ReinsTasks
 import ReinsTestSupport
 import Testing
+
+func loadRobot(_ name: String) throws -> RobotDescription {
+    try RobotDescription.load(path: packageRoot + "/Robots/\(name).yaml")
+}
 
 /// Runs a scripted expert through the full pipeline (driver, simulator, safety filter) for some
 /// episodes, faster than real time, and returns the pipeline's totals.
