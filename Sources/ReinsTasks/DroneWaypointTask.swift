@@ -21,15 +21,29 @@ public final class DroneWaypointTask: RobotTask, @unchecked Sendable {
     }
 
     public func reset(state: UnsafeBufferPointer<Double>, random: inout SeededRandom) {
-        // 1.5–4 m from where it is, in a random direction, kept inside the fence.
+        // 1.5–4 m from where it is, in a random direction, within `radius` of home. A bounded
+        // number of draws: a drone more than 8 m from home (it drifted, or an episode starts
+        // where the last one left it) has no such point, and an endless search would hang the loop.
         let radius = min(limits.geofenceRadius * 0.6, 4.0)
         let position = DroneStateView(state).position
-        var north = 0.0, east = 0.0
-        repeat {
+        var north = 0.0, east = 0.0, found = false
+        for _ in 0..<64 {
             let distance = random.uniform(1.5...4.0), angle = random.uniform(0...(2 * Double.pi))
             north = position.north + distance * cos(angle)
             east = position.east + distance * sin(angle)
-        } while north * north + east * east > radius * radius
+            if north * north + east * east <= radius * radius {
+                found = true
+                break
+            }
+        }
+        if !found {
+            // Head for home: the point of the disc nearest to the drone (home itself if the
+            // position is not finite).
+            let away = (position.north * position.north + position.east * position.east).squareRoot()
+            let scale = away.isFinite && away > 0 ? min(1, radius / away) : 0
+            north = scale > 0 ? position.north * scale : 0
+            east = scale > 0 ? position.east * scale : 0
+        }
         let low = limits.altitude.lowerBound + 0.5, high = min(limits.altitude.upperBound - 0.5, limits.altitude.lowerBound + 4)
         waypoint = (north, east, -random.uniform(low...max(low, high)))
         withinSince = nil

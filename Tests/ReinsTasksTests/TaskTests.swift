@@ -137,3 +137,21 @@ func state(_ robot: RobotDescription, _ values: [String: Double], filler: Double
         #expect(velocity == [0, 0, 0])
     }
 }
+
+@Suite struct DroneWaypointResetTests {
+    /// An episode can start wherever the last one left the drone; far from home no waypoint fits
+    /// the 1.5–4 m draw inside the 4 m disc, and the search must end (it runs on the loop thread).
+    @Test(arguments: [15.0, 9.0, .nan])
+    func aDroneFarFromHomeGetsAWaypointTowardHome(_ north: Double) throws {
+        let robot = try loadRobot("sim-drone")
+        guard case .drone(let limits) = robot.body else { return }
+        let task = DroneWaypointTask(limits: limits)
+        var random = SeededRandom(seed: 9)
+        let far = state(robot, ["position.north": north, "position.east": 2, "position.down": -3])
+        far.withUnsafeBufferPointer { task.reset(state: $0, random: &random) }
+        let waypoint = task.waypoint
+        let fromHome = (waypoint.north * waypoint.north + waypoint.east * waypoint.east).squareRoot()
+        #expect(fromHome <= min(limits.geofenceRadius * 0.6, 4.0) + 1e-9, "waypoint \(waypoint)")
+        if north.isFinite { #expect(waypoint.north > 0, "toward the drone's side of home") }
+    }
+}
