@@ -26,7 +26,7 @@ public enum ClosedLoopEvaluation {
     ///   - attack: L2 size ε of the adversarial observation perturbation (nil: nominal).
     ///   - speed: simulated seconds per real second.
     public static func run(robot: RobotDescription, network: PolicyNetwork, episodes: UInt32, attack: Double? = nil,
-                           speed: Double = 1, seed: UInt64 = 1, realtime: RealtimeRequest = .none) throws(DriverError) -> Result {
+                           speed: Double = 1, seed: UInt64 = 1, realtime: RealtimeRequest = .none) throws(DeviceError) -> Result {
         var options = SimulatorOptions()
         options.speed = speed
         options.seed = seed

@@ -12,7 +12,7 @@ public final class RobotSession: @unchecked Sendable {
     public let state: RobotState
 
     /// Starts the simulator if the description asks for one, then connects and configures.
-    public init(_ robot: RobotDescription, simulatorOptions: SimulatorOptions = SimulatorOptions()) throws(DriverError) {
+    public init(_ robot: RobotDescription, simulatorOptions: SimulatorOptions = SimulatorOptions()) throws(DeviceError) {
         self.robot = robot
         var simulator: RunningSimulator?
         var link: LinkSpec?
@@ -21,11 +21,7 @@ public final class RobotSession: @unchecked Sendable {
             var options = simulatorOptions
             // A zmq robot is simulated behind the robot protocol; the others behind their own bus.
             if robot.driver == .zmq, options.link == nil { options.link = .zmq(endpoint: "tcp://127.0.0.1:*") }
-            do {
-                simulator = try SimulatorFactory.start(robot, options: options)
-            } catch {
-                throw DriverError(device: "simulated \(robot.name)", problem: error.description)
-            }
+            simulator = try SimulatorFactory.start(robot, options: options)
             link = simulator?.driverLink
             localization = simulator?.localization
         }
@@ -41,7 +37,7 @@ public final class RobotSession: @unchecked Sendable {
         state = RobotState(names: RobotState.names(for: robot))
     }
 
-    public func activate() throws(DriverError) {
+    public func activate() throws(DeviceError) {
         try driver.activate()
     }
 

@@ -40,7 +40,7 @@ struct RobotOptions: ParsableArguments {
             let session = try RobotSession(robot, simulatorOptions: try simulatorOptions())
             printDriverWarnings(session.driver)
             return session
-        } catch let error as DriverError {
+        } catch let error as DeviceError {
             printError("cannot connect: \(error)")
             throw ExitCode(3)
         }

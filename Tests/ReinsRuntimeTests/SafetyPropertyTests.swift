@@ -13,9 +13,9 @@ final class ExactDriver: RobotDriver {
     var deviceName: String { "exact driver" }
     var health = DriverHealth()
     init(robot: RobotDescription) { self.robot = robot }
-    func connect() throws(DriverError) {}
-    func configure() throws(DriverError) {}
-    func activate() throws(DriverError) {}
+    func connect() throws(DeviceError) {}
+    func configure() throws(DeviceError) {}
+    func activate() throws(DeviceError) {}
     func read(into state: RobotState, deadline: UInt64) -> ReadOutcome { .fresh }
     func write(_ command: UnsafeBufferPointer<Double>, applied: UnsafeMutableBufferPointer<Double>, deadline: UInt64) -> Bool {
         for i in 0..<command.count { applied[i] = command[i] }
