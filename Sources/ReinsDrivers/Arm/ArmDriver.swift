@@ -10,7 +10,8 @@ import ReinsTransport
 public final class ArmDriver: RobotDriver, @unchecked Sendable {
     public let robot: RobotDescription
     public let bus: any ServoBus
-    public private(set) var health = DriverHealth()
+    /// Reads, writes and telemetry this driver counts; the bus counts retries and checksum errors.
+    private var counts = DriverHealth()
     private let arm: ServoArm
     /// Goal ticks sent last tick (also what the arm holds during a safe stop).
     private var goalTicks: [Int]
@@ -28,6 +29,7 @@ public final class ArmDriver: RobotDriver, @unchecked Sendable {
         self.robot = robot
         self.bus = bus
         arm = ServoArm(robot: robot)
+        precondition(bus.ids == arm.ids, "the bus's servo ids \(bus.ids) are not the calibration's \(arm.ids)")
         let count = arm.joints.count
         goalTicks = [Int](repeating: 2048, count: count)
         trackingSince = [UInt64](repeating: 0, count: count)
@@ -42,6 +44,14 @@ public final class ArmDriver: RobotDriver, @unchecked Sendable {
     }
 
     public var deviceName: String { bus.deviceName }
+
+    public var health: DriverHealth {
+        var health = counts
+        let bus = bus.counters
+        health.retries = bus.retries
+        health.checksumErrors = bus.checksumErrors
+        return health
+    }
 
     // MARK: Lifecycle
 
@@ -75,11 +85,8 @@ public final class ArmDriver: RobotDriver, @unchecked Sendable {
 
     public func read(into state: RobotState, deadline: UInt64) -> ReadOutcome {
         let outcome = bus.readState(deadline: deadline)
-        let counters = bus.counters
-        health.retries = counters.retries
-        health.checksumErrors = counters.checksumErrors
         guard outcome == .fresh else {
-            if outcome == .stale { health.staleReads &+= 1 }
+            if outcome == .stale { counts.staleReads &+= 1 }
             return outcome
         }
         let readings = bus.readings
@@ -94,9 +101,9 @@ public final class ArmDriver: RobotDriver, @unchecked Sendable {
             hottest = max(hottest, readings.temperature[i])
             lowest = min(lowest, readings.voltage[i])
         }
-        health.maximumTemperature = hottest
-        health.minimumVoltage = lowest
-        health.reads &+= 1
+        counts.maximumTemperature = hottest
+        counts.minimumVoltage = lowest
+        counts.reads &+= 1
         let now = MonotonicClock.nowNanoseconds()
         state.timestamp = now
         state.sequence &+= 1
@@ -144,7 +151,7 @@ public final class ArmDriver: RobotDriver, @unchecked Sendable {
             applied[i] = calibration.angle(ticks: ticks)
         }
         let sent = bus.writeGoalPositions(goalTicks, deadline: deadline)
-        if sent { health.writes &+= 1 }
+        if sent { counts.writes &+= 1 }
         return sent
     }
 

@@ -22,6 +22,7 @@ public final class LeaderArm: @unchecked Sendable {
         self.robot = robot
         self.bus = bus
         arm = ServoArm(robot: robot)
+        precondition(bus.ids == arm.ids, "the bus's servo ids \(bus.ids) are not the calibration's \(arm.ids)")
     }
 
     /// A leader arm on the bus the description's driver names (`DriverFactory.servoBus`).
