@@ -18,7 +18,7 @@ extension LinkSpec {
             return try TCPLink(host: host, port: port)
         case .sim, .zmq:
             throw DeviceError.cannotOpen(description, problem: "not a byte link",
-                                 suggestion: "the runtime starts the simulator or ZeroMQ driver for this link itself")
+                                         suggestion: "the runtime starts the simulator or ZeroMQ driver for this link itself")
         }
     }
 }

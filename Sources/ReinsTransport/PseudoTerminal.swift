@@ -41,7 +41,7 @@ public final class PseudoTerminal: @unchecked Sendable {
             unlink(linkPath)
             guard symlink(path, linkPath) == 0 else {
                 throw DeviceError.cannotOpen(linkPath, problem: "cannot create symlink to \(path): \(String(cString: strerror(errno)))",
-                                     suggestion: "choose a path in a writable folder such as /tmp")
+                                             suggestion: "choose a path in a writable folder such as /tmp")
             }
         }
         self.linkPath = linkPath

@@ -25,7 +25,7 @@ public final class SerialLink: ByteLink, @unchecked Sendable {
             if !FileBytes.exists(path) { throw SerialLink.openError(device: path, code: ENOENT) }
             if path.hasPrefix("/dev/pts/") || SerialLink.isPseudoTerminal(path) {
                 throw DeviceError.cannotOpen(path, problem: "it is a pseudo-terminal, which libserialport cannot open",
-                                     suggestion: "write `link: pty:\(path)` instead of serial:")
+                                             suggestion: "write `link: pty:\(path)` instead of serial:")
             }
             throw DeviceError.cannotOpen(path, problem: "libserialport does not recognise it as a serial port (\(SerialLink.lastError()))")
         }
@@ -43,7 +43,7 @@ public final class SerialLink: ByteLink, @unchecked Sendable {
             sp_close(handle)
             sp_free_port(handle)
             throw DeviceError.cannotOpen(path, problem: "another process is using it",
-                                 suggestion: "stop the other program (find it with `fuser \(path)`) and try again")
+                                         suggestion: "stop the other program (find it with `fuser \(path)`) and try again")
         }
         let configured = sp_set_baudrate(handle, Int32(baud)) == SP_OK
             && sp_set_bits(handle, 8) == SP_OK
@@ -55,7 +55,7 @@ public final class SerialLink: ByteLink, @unchecked Sendable {
             sp_close(handle)
             sp_free_port(handle)
             throw DeviceError.cannotOpen(path, problem: "cannot configure \(baud) baud 8N1 (\(message))",
-                                 suggestion: "check that the adapter supports \(baud) baud")
+                                         suggestion: "check that the adapter supports \(baud) baud")
         }
         sp_flush(handle, SP_BUF_BOTH)
         port = handle
@@ -118,13 +118,13 @@ public final class SerialLink: ByteLink, @unchecked Sendable {
         switch code {
         case ENOENT:
             return DeviceError.cannotOpen(device, problem: "no such device",
-                                  suggestion: "is it plugged in? `reins ports` lists the serial ports present")
+                                          suggestion: "is it plugged in? `reins ports` lists the serial ports present")
         case EACCES, EPERM:
             return DeviceError.cannotOpen(device, problem: "permission denied",
-                                  suggestion: "add your user to the dialout group (`sudo usermod -aG dialout $USER`, then log in again)")
+                                          suggestion: "add your user to the dialout group (`sudo usermod -aG dialout $USER`, then log in again)")
         case EBUSY:
             return DeviceError.cannotOpen(device, problem: "device is busy",
-                                  suggestion: "another program has it open; stop it (find it with `fuser \(device)`)")
+                                          suggestion: "another program has it open; stop it (find it with `fuser \(device)`)")
         default:
             return DeviceError.cannotOpen(device, problem: String(cString: strerror(code)))
         }

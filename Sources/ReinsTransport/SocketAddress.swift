@@ -24,7 +24,7 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
         let status = getaddrinfo(host, String(port), &hints, &result)
         guard status == 0, let first = result else {
             throw DeviceError.cannotOpen("\(host):\(port)", problem: "cannot resolve host: \(String(cString: gai_strerror(status)))",
-                                 suggestion: "use a numeric address such as 127.0.0.1")
+                                         suggestion: "use a numeric address such as 127.0.0.1")
         }
         defer { freeaddrinfo(result) }
         withUnsafeMutableBytes(of: &storage) { raw in

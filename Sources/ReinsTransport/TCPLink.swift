@@ -34,7 +34,7 @@ public final class TCPLink: ByteLink, @unchecked Sendable {
                 Glibc.close(fd)
                 if !ready {
                     throw DeviceError.cannotOpen(device, problem: "cannot connect: \(String(cString: strerror(ETIMEDOUT))) (no answer within \(connectTimeout) s)",
-                                         suggestion: "check the address, and that the bridge is powered, on the network and running")
+                                                 suggestion: "check the address, and that the bridge is powered, on the network and running")
                 }
                 throw TCPLink.connectError(device, soError)
             }
@@ -45,7 +45,7 @@ public final class TCPLink: ByteLink, @unchecked Sendable {
 
     private static func connectError(_ device: String, _ code: Int32) -> DeviceError {
         DeviceError.cannotOpen(device, problem: "cannot connect: \(String(cString: strerror(code)))",
-                       suggestion: code == ECONNREFUSED ? "nothing listens there; start the bridge first" : nil)
+                               suggestion: code == ECONNREFUSED ? "nothing listens there; start the bridge first" : nil)
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer, deadline: UInt64) throws(LinkError) {

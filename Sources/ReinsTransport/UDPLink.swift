@@ -20,7 +20,7 @@ public final class UDPLink: ByteLink, @unchecked Sendable {
             let code = errno
             Glibc.close(fd)
             throw DeviceError.cannotOpen("udpin:\(host):\(port)", problem: "cannot bind: \(String(cString: strerror(code)))",
-                                 suggestion: code == EADDRINUSE ? "another program listens on port \(port); stop it or choose another port" : nil)
+                                         suggestion: code == EADDRINUSE ? "another program listens on port \(port); stop it or choose another port" : nil)
         }
         return UDPLink(fd: fd, name: "udpin:\(host):\(port)", peer: nil, fixedPeer: false)
     }

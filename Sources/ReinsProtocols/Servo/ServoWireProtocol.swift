@@ -72,7 +72,7 @@ extension ServoWireProtocol {
     /// The largest value the length field holds.
     static var maximumLengthField: Int { (1 << lengthFieldBits) - 1 }
 
-    /// The length field for `parameterCount` parameters, or `.packetTooLong` when it does not fit.
+    /// Checks that the length field for `parameterCount` parameters fits its width.
     static func checkLength(parameterCount: Int) throws(ServoEncodingError<Self>) {
         let length = parameterCount + lengthFieldOverhead
         guard length <= maximumLengthField else { throw .packetTooLong(length: length) }
