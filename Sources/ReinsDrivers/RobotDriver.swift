@@ -1,24 +1,6 @@
 import ReinsConfig
 import ReinsCore
 
-/// A driver failure a user can act on: it names the device (and register or message) and says
-/// what to check.
-public struct DriverError: Error, Sendable, CustomStringConvertible {
-    public var device: String
-    public var problem: String
-    public var suggestion: String?
-
-    public init(device: String, problem: String, suggestion: String? = nil) {
-        self.device = device
-        self.problem = problem
-        self.suggestion = suggestion
-    }
-
-    public var description: String {
-        "\(device): \(problem)" + (suggestion.map { "; \($0)" } ?? "")
-    }
-}
-
 /// What one `read` produced.
 public enum ReadOutcome: Sendable, Equatable {
     /// New values were measured this tick.
@@ -92,11 +74,11 @@ public protocol RobotDriver: AnyObject {
     var health: DriverHealth { get }
 
     /// Opens the link and finds the device (pings servos, waits for a heartbeat, says hello).
-    func connect() throws(DriverError)
+    func connect() throws(DeviceError)
     /// Puts the device in the mode the runtime needs (operating mode, limits, stream rates).
-    func configure() throws(DriverError)
+    func configure() throws(DeviceError)
     /// Makes the robot obey commands: torque on, arm and take off, start the motor loop.
-    func activate() throws(DriverError)
+    func activate() throws(DeviceError)
     /// Fills `state` with the newest measurement, waiting at most until `deadline`.
     func read(into state: RobotState, deadline: UInt64) -> ReadOutcome
     /// Sends `command` (action units) and writes what the device was actually told into `applied`.

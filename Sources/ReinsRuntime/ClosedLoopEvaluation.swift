@@ -27,7 +27,7 @@ public enum ClosedLoopEvaluation {
     ///   - speed: simulated seconds per real second (the caller's `simulators` run that fast).
     public static func run(robot: RobotDescription, network: PolicyNetwork, episodes: UInt32, attack: Double? = nil,
                            speed: Double = 1, seed: UInt64 = 1, realtime: RealtimeRequest = .none,
-                           simulators: any SimulatorLauncher) throws(DriverError) -> Result {
+                           simulators: any SimulatorLauncher) throws(DeviceError) -> Result {
         var plan = RunPlan(robot: robot, source: .policy(network, certificate: nil, attack: attack))
         plan.speed = speed
         plan.seed = seed

@@ -14,18 +14,20 @@ public final class RobotSession: @unchecked Sendable {
 
     /// Starts the simulator if the description asks for one (`link: sim`, through `simulators`),
     /// then connects and configures.
-    public init(_ robot: RobotDescription, simulators: (any SimulatorLauncher)?) throws(DriverError) {
+    public init(_ robot: RobotDescription, simulators: (any SimulatorLauncher)?) throws(DeviceError) {
         self.robot = robot
         var simulator: (any LaunchedSimulator)?
         if robot.link == .sim {
             guard let simulators else {
-                throw DriverError(device: "simulated \(robot.name)", problem: "the description says `link: sim` but no simulator is available here",
+                throw DeviceError(device: "simulated \(robot.name)", problem: "the description says `link: sim` but no simulator is available here",
                                   suggestion: "run it through the reins command, which starts the built-in simulators")
             }
             do {
                 simulator = try simulators.launch(robot)
+            } catch let error as DeviceError {
+                throw error
             } catch {
-                throw DriverError(device: "simulated \(robot.name)", problem: "\(error)")
+                throw DeviceError(device: "simulated \(robot.name)", problem: "\(error)")
             }
         }
         launchedSimulator = simulator
@@ -42,7 +44,7 @@ public final class RobotSession: @unchecked Sendable {
 
     /// A session around a driver made elsewhere (one the factory does not build, such as a test's
     /// in-process robot): connects and configures it; no simulator.
-    public init(_ robot: RobotDescription, driver: any RobotDriver) throws(DriverError) {
+    public init(_ robot: RobotDescription, driver: any RobotDriver) throws(DeviceError) {
         self.robot = robot
         launchedSimulator = nil
         self.driver = driver
@@ -51,7 +53,7 @@ public final class RobotSession: @unchecked Sendable {
         state = RobotState(layout: robot.stateLayout)
     }
 
-    public func activate() throws(DriverError) {
+    public func activate() throws(DeviceError) {
         try driver.activate()
     }
 

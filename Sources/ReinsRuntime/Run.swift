@@ -60,13 +60,13 @@ public final class Run {
     public private(set) var loop: ControlLoop?
     public private(set) var recorder: Recorder?
 
-    public init(_ plan: RunPlan, simulators: (any SimulatorLauncher)?) throws(DriverError) {
+    public init(_ plan: RunPlan, simulators: (any SimulatorLauncher)?) throws(DeviceError) {
         self.plan = plan
         session = try RobotSession(plan.robot, simulators: simulators)
     }
 
     /// Makes the robot obey commands (torque on, arm and take off).
-    public func activate() throws(DriverError) {
+    public func activate() throws(DeviceError) {
         try session.activate()
     }
 

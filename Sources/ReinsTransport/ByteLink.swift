@@ -23,20 +23,11 @@ public enum LinkError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A failure to open a link, naming the device and saying what to do.
-public struct LinkOpenError: Error, Sendable, CustomStringConvertible {
-    public var device: String
-    public var problem: String
-    public var suggestion: String?
-
-    public init(device: String, problem: String, suggestion: String? = nil) {
-        self.device = device
-        self.problem = problem
-        self.suggestion = suggestion
-    }
-
-    public var description: String {
-        "cannot open \(device): \(problem)" + (suggestion.map { "; \($0)" } ?? "")
+extension DeviceError {
+    /// A link that could not be opened, named before the problem:
+    /// `cannot open /dev/ttyUSB0: no such device; is it plugged in? ...`.
+    public static func cannotOpen(_ device: String, problem: String, suggestion: String? = nil) -> DeviceError {
+        DeviceError(device: device, problem: problem, suggestion: suggestion, failedAction: "cannot open")
     }
 }
 

@@ -17,11 +17,11 @@ public final class PseudoTerminal: @unchecked Sendable {
     // close and the next open, so clients can reconnect to a running simulator.
     private var keepAliveSlave: Int32
 
-    public init(linkPath: String? = nil) throws(LinkOpenError) {
+    public init(linkPath: String? = nil) throws(DeviceError) {
         var name = [CChar](repeating: 0, count: 128)
         let fd = reins_open_pty(&name, name.count)
         guard fd >= 0 else {
-            throw LinkOpenError(device: "/dev/ptmx", problem: String(cString: strerror(errno)))
+            throw DeviceError.cannotOpen("/dev/ptmx", problem: String(cString: strerror(errno)))
         }
         let path = String(nulTerminated: name)
         var attributes = termios()
@@ -40,8 +40,8 @@ public final class PseudoTerminal: @unchecked Sendable {
         if let linkPath {
             unlink(linkPath)
             guard symlink(path, linkPath) == 0 else {
-                throw LinkOpenError(device: linkPath, problem: "cannot create symlink to \(path): \(String(cString: strerror(errno)))",
-                                    suggestion: "choose a path in a writable folder such as /tmp")
+                throw DeviceError.cannotOpen(linkPath, problem: "cannot create symlink to \(path): \(String(cString: strerror(errno)))",
+                                             suggestion: "choose a path in a writable folder such as /tmp")
             }
         }
         self.linkPath = linkPath

@@ -14,7 +14,7 @@ public final class SerialLink: ByteLink, @unchecked Sendable {
     private var port: OpaquePointer?
     private let io: DescriptorLink
 
-    public init(path: String, baud: Int, flowControl: LinkSpec.FlowControl = .none) throws(LinkOpenError) {
+    public init(path: String, baud: Int, flowControl: LinkSpec.FlowControl = .none) throws(DeviceError) {
         var handle: OpaquePointer?
         // libserialport looks the port up in /sys/class/tty by name, so resolve udev symlinks such as
         // /dev/serial/by-id/... first; messages keep the name the user wrote.
@@ -24,10 +24,10 @@ public final class SerialLink: ByteLink, @unchecked Sendable {
         guard lookup == SP_OK, let handle else {
             if !FileBytes.exists(path) { throw SerialLink.openError(device: path, code: ENOENT) }
             if path.hasPrefix("/dev/pts/") || SerialLink.isPseudoTerminal(path) {
-                throw LinkOpenError(device: path, problem: "it is a pseudo-terminal, which libserialport cannot open",
-                                    suggestion: "write `link: pty:\(path)` instead of serial:")
+                throw DeviceError.cannotOpen(path, problem: "it is a pseudo-terminal, which libserialport cannot open",
+                                             suggestion: "write `link: pty:\(path)` instead of serial:")
             }
-            throw LinkOpenError(device: path, problem: "libserialport does not recognise it as a serial port (\(SerialLink.lastError()))")
+            throw DeviceError.cannotOpen(path, problem: "libserialport does not recognise it as a serial port (\(SerialLink.lastError()))")
         }
         let opened = sp_open(handle, SP_MODE_READ_WRITE)
         guard opened == SP_OK else {
@@ -42,8 +42,8 @@ public final class SerialLink: ByteLink, @unchecked Sendable {
         if fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0 {
             sp_close(handle)
             sp_free_port(handle)
-            throw LinkOpenError(device: path, problem: "another process is using it",
-                                suggestion: "stop the other program (find it with `fuser \(path)`) and try again")
+            throw DeviceError.cannotOpen(path, problem: "another process is using it",
+                                         suggestion: "stop the other program (find it with `fuser \(path)`) and try again")
         }
         let configured = sp_set_baudrate(handle, Int32(baud)) == SP_OK
             && sp_set_bits(handle, 8) == SP_OK
@@ -54,8 +54,8 @@ public final class SerialLink: ByteLink, @unchecked Sendable {
             let message = SerialLink.lastError()
             sp_close(handle)
             sp_free_port(handle)
-            throw LinkOpenError(device: path, problem: "cannot configure \(baud) baud 8N1 (\(message))",
-                                suggestion: "check that the adapter supports \(baud) baud")
+            throw DeviceError.cannotOpen(path, problem: "cannot configure \(baud) baud 8N1 (\(message))",
+                                         suggestion: "check that the adapter supports \(baud) baud")
         }
         sp_flush(handle, SP_BUF_BOTH)
         port = handle
@@ -114,19 +114,19 @@ public final class SerialLink: ByteLink, @unchecked Sendable {
     }
 
     /// Turns errno from opening a device into the message a user can act on (serial and pty links).
-    public static func openError(device: String, code: Int32) -> LinkOpenError {
+    public static func openError(device: String, code: Int32) -> DeviceError {
         switch code {
         case ENOENT:
-            return LinkOpenError(device: device, problem: "no such device",
-                                 suggestion: "is it plugged in? `reins ports` lists the serial ports present")
+            return DeviceError.cannotOpen(device, problem: "no such device",
+                                          suggestion: "is it plugged in? `reins ports` lists the serial ports present")
         case EACCES, EPERM:
-            return LinkOpenError(device: device, problem: "permission denied",
-                                 suggestion: "add your user to the dialout group (`sudo usermod -aG dialout $USER`, then log in again)")
+            return DeviceError.cannotOpen(device, problem: "permission denied",
+                                          suggestion: "add your user to the dialout group (`sudo usermod -aG dialout $USER`, then log in again)")
         case EBUSY:
-            return LinkOpenError(device: device, problem: "device is busy",
-                                 suggestion: "another program has it open; stop it (find it with `fuser \(device)`)")
+            return DeviceError.cannotOpen(device, problem: "device is busy",
+                                          suggestion: "another program has it open; stop it (find it with `fuser \(device)`)")
         default:
-            return LinkOpenError(device: device, problem: String(cString: strerror(code)))
+            return DeviceError.cannotOpen(device, problem: String(cString: strerror(code)))
         }
     }
 }

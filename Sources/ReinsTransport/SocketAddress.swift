@@ -15,7 +15,7 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
     init() {}
 
     /// Resolves numerically first and then through the resolver (never inside a tick).
-    public init(host: String, port: UInt16, passive: Bool = false) throws(LinkOpenError) {
+    public init(host: String, port: UInt16, passive: Bool = false) throws(DeviceError) {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
@@ -23,8 +23,8 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
         var result: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &result)
         guard status == 0, let first = result else {
-            throw LinkOpenError(device: "\(host):\(port)", problem: "cannot resolve host: \(String(cString: gai_strerror(status)))",
-                                suggestion: "use a numeric address such as 127.0.0.1")
+            throw DeviceError.cannotOpen("\(host):\(port)", problem: "cannot resolve host: \(String(cString: gai_strerror(status)))",
+                                         suggestion: "use a numeric address such as 127.0.0.1")
         }
         defer { freeaddrinfo(result) }
         withUnsafeMutableBytes(of: &storage) { raw in

@@ -9,11 +9,11 @@ public final class TCPLink: ByteLink, @unchecked Sendable {
     public let name: String
     private let io: DescriptorLink
 
-    public init(host: String, port: UInt16, connectTimeout: Double = 3) throws(LinkOpenError) {
+    public init(host: String, port: UInt16, connectTimeout: Double = 3) throws(DeviceError) {
         let device = "tcp:\(host):\(port)"
         let remote = try SocketAddress(host: host, port: port)
         let fd = socket(remote.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw LinkOpenError(device: device, problem: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw DeviceError.cannotOpen(device, problem: String(cString: strerror(errno))) }
         DescriptorIO.setNonBlocking(fd)
         var yes: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -33,8 +33,8 @@ public final class TCPLink: ByteLink, @unchecked Sendable {
             guard ready, soError == 0 else {
                 Glibc.close(fd)
                 if !ready {
-                    throw LinkOpenError(device: device, problem: "cannot connect: \(String(cString: strerror(ETIMEDOUT))) (no answer within \(connectTimeout) s)",
-                                        suggestion: "check the address, and that the bridge is powered, on the network and running")
+                    throw DeviceError.cannotOpen(device, problem: "cannot connect: \(String(cString: strerror(ETIMEDOUT))) (no answer within \(connectTimeout) s)",
+                                                 suggestion: "check the address, and that the bridge is powered, on the network and running")
                 }
                 throw TCPLink.connectError(device, soError)
             }
@@ -43,9 +43,9 @@ public final class TCPLink: ByteLink, @unchecked Sendable {
         io = DescriptorLink(fd: fd, name: device)
     }
 
-    private static func connectError(_ device: String, _ code: Int32) -> LinkOpenError {
-        LinkOpenError(device: device, problem: "cannot connect: \(String(cString: strerror(code)))",
-                      suggestion: code == ECONNREFUSED ? "nothing listens there; start the bridge first" : nil)
+    private static func connectError(_ device: String, _ code: Int32) -> DeviceError {
+        DeviceError.cannotOpen(device, problem: "cannot connect: \(String(cString: strerror(code)))",
+                               suggestion: code == ECONNREFUSED ? "nothing listens there; start the bridge first" : nil)
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer, deadline: UInt64) throws(LinkError) {

@@ -10,12 +10,12 @@ public final class TerminalLink: ByteLink, @unchecked Sendable {
     private let io: DescriptorLink
 
     /// Opens `path` raw (8N1, no echo, no line discipline). `baud` is applied when given; ptys ignore it.
-    public init(path: String, baud: Int? = nil) throws(LinkOpenError) {
+    public init(path: String, baud: Int? = nil) throws(DeviceError) {
         let fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw SerialLink.openError(device: path, code: errno) }
         guard isatty(fd) != 0 else {
             Glibc.close(fd)
-            throw LinkOpenError(device: path, problem: "not a terminal device", suggestion: "use pty: for pseudo-terminals and serial: for serial ports")
+            throw DeviceError.cannotOpen(path, problem: "not a terminal device", suggestion: "use pty: for pseudo-terminals and serial: for serial ports")
         }
         var attributes = termios()
         tcgetattr(fd, &attributes)

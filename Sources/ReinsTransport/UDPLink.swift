@@ -12,21 +12,21 @@ public final class UDPLink: ByteLink, @unchecked Sendable {
     private let fixedPeer: Bool
 
     /// Binds `host:port` and learns the peer from incoming datagrams.
-    public static func listen(host: String, port: UInt16) throws(LinkOpenError) -> UDPLink {
+    public static func listen(host: String, port: UInt16) throws(DeviceError) -> UDPLink {
         let local = try SocketAddress(host: host, port: port, passive: true)
         let fd = try UDPLink.socket(for: local, name: "udpin:\(host):\(port)")
         let bound = local.withSockaddr { bind(fd, $0, $1) }
         guard bound == 0 else {
             let code = errno
             Glibc.close(fd)
-            throw LinkOpenError(device: "udpin:\(host):\(port)", problem: "cannot bind: \(String(cString: strerror(code)))",
-                                suggestion: code == EADDRINUSE ? "another program listens on port \(port); stop it or choose another port" : nil)
+            throw DeviceError.cannotOpen("udpin:\(host):\(port)", problem: "cannot bind: \(String(cString: strerror(code)))",
+                                         suggestion: code == EADDRINUSE ? "another program listens on port \(port); stop it or choose another port" : nil)
         }
         return UDPLink(fd: fd, name: "udpin:\(host):\(port)", peer: nil, fixedPeer: false)
     }
 
     /// Sends to `host:port` from an ephemeral local port; replies come back to that port.
-    public static func send(host: String, port: UInt16) throws(LinkOpenError) -> UDPLink {
+    public static func send(host: String, port: UInt16) throws(DeviceError) -> UDPLink {
         let remote = try SocketAddress(host: host, port: port)
         let fd = try UDPLink.socket(for: remote, name: "udpout:\(host):\(port)")
         return UDPLink(fd: fd, name: "udpout:\(host):\(port)", peer: remote, fixedPeer: true)
@@ -40,9 +40,9 @@ public final class UDPLink: ByteLink, @unchecked Sendable {
         DescriptorIO.setNonBlocking(fd)
     }
 
-    private static func socket(for address: SocketAddress, name: String) throws(LinkOpenError) -> Int32 {
+    private static func socket(for address: SocketAddress, name: String) throws(DeviceError) -> Int32 {
         let fd = Glibc.socket(address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw LinkOpenError(device: name, problem: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw DeviceError.cannotOpen(name, problem: String(cString: strerror(errno))) }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         return fd

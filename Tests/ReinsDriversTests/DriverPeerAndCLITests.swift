@@ -118,8 +118,8 @@ import Testing
         guard case .arm(var calibration) = robot.calibration else { return }
         calibration.joints[4].calibration.servoID = 9
         wrong.calibration = .arm(calibration)
-        let driver = DynamixelArmDriver(robot: wrong, link: simulator.driverLink)
-        #expect(throws: DriverError.self) { try driver.connect() }
+        let driver = ArmDriver(robot: wrong, link: simulator.driverLink)
+        #expect(throws: DeviceError.self) { try driver.connect() }
         do { try driver.connect() } catch {
             #expect(error.problem == "servo id 9 (wrist_roll) does not answer PING (10 tries within 300 ms)")
             #expect(error.suggestion?.contains("its id is 9") == true)
@@ -135,7 +135,7 @@ import Testing
         joints[0].model = ServoModel.known.first { $0.name == "xm430-w350" }
         wrong.body = .arm(joints: joints)
         do {
-            try DynamixelArmDriver(robot: wrong, link: simulator.driverLink).connect()
+            try ArmDriver(robot: wrong, link: simulator.driverLink).connect()
             Issue.record("expected an error")
         } catch {
             #expect(error.problem == "servo 1 (joint shoulder_pan) is xl430-w250, but the description says xm430-w350")
@@ -149,7 +149,7 @@ import Testing
         defer { simulator.stop() }
         let dynamixel = try loadRobot("sim-arm")
         do {
-            try DynamixelArmDriver(robot: dynamixel, link: simulator.driverLink).connect()
+            try ArmDriver(robot: dynamixel, link: simulator.driverLink).connect()
             Issue.record("expected an error")
         } catch {
             // Every servo was asked again until the set-up deadline, and the message says how often.
@@ -217,7 +217,7 @@ import Testing
             let bridge = Self.hangingUpBridge(reset: reset)
             defer { bridge.thread.join() }
             robot.link = .tcp(host: "127.0.0.1", port: bridge.port)
-            let driver = DynamixelArmDriver(robot: robot, link: robot.link)
+            let driver = ArmDriver(robot: robot, link: robot.link)
             defer { driver.disconnect() }
             do {
                 try driver.connect()
@@ -235,7 +235,7 @@ import Testing
         var robot = try loadRobot("sim-arm")
         robot.link = .serial(path: "/dev/ttyREINS404", baud: 1_000_000, flowControl: .none)
         do {
-            try DynamixelArmDriver(robot: robot, link: robot.link).connect()
+            try ArmDriver(robot: robot, link: robot.link).connect()
             Issue.record("expected an error")
         } catch {
             #expect(error.description.hasPrefix("/dev/ttyREINS404: no such device"))

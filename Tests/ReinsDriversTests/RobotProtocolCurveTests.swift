@@ -68,7 +68,7 @@ struct CurveKeyFolder {
         return (peer, String(line.split(separator: " ")[1]))
     }
 
-    func connectError(_ robot: RobotDescription) -> (error: DriverError?, seconds: Double) {
+    func connectError(_ robot: RobotDescription) -> (error: DeviceError?, seconds: Double) {
         let start = MonotonicClock.nowNanoseconds()
         do {
             _ = try RobotSession(robot)

@@ -96,9 +96,9 @@ private let arm = try! MAVLinkEncoder(systemID: 255, componentID: 190).frame(MAV
         let decoder = MAVLinkDecoder()
         decoder.feed([0xFD, 255, 0, 0, 0, 1, 1, 0, 0, 0] + heartbeat)
         #expect(decoder.drain().isEmpty)
-        #expect(decoder.abandonIncompleteFrame())
+        #expect(decoder.resynchronize())
         #expect(decoder.drain().map(\.bytes) == [heartbeat])
-        #expect(!decoder.abandonIncompleteFrame())
+        #expect(!decoder.resynchronize())
     }
 
     @Test func bytesBeyondTheReceiveCapacityAreDroppedAndCountedThenDecodingContinues() {

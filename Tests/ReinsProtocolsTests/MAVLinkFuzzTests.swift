@@ -83,7 +83,7 @@ fileprivate struct SplitMix64 {
             offset = end
             decoded += decoder.drain().map(\.bytes)
         }
-        while decoder.abandonIncompleteFrame() { decoded += decoder.drain().map(\.bytes) }
+        while decoder.resynchronize() { decoded += decoder.drain().map(\.bytes) }
         return decoded
     }
 
@@ -110,7 +110,7 @@ fileprivate struct SplitMix64 {
         #expect(largestBuffer <= 2 * MAVLinkEncoder.maximumFrameLength)
         #expect(decoder.counters.overflowBytes == 0)
         MAVLinkSamples.expectBytesAccountedFor(decoder, fed: fed, returnedFrameBytes: frameBytes)
-        while decoder.abandonIncompleteFrame() { _ = decoder.drain() }
+        while decoder.resynchronize() { _ = decoder.drain() }
         #expect(decoder.bufferedByteCount == 0)
     }
 

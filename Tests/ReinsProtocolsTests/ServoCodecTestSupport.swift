@@ -55,7 +55,7 @@ protocol FuzzedServoDecoder: AnyObject {
     func nextFrame() -> [UInt8]?
     var counters: DecoderCounters { get }
     var bufferedByteCount: Int { get }
-    func resynchronize()
+    @discardableResult func resynchronize() -> Bool
 }
 
 extension DynamixelDecoder: FuzzedServoDecoder {

@@ -98,9 +98,9 @@ func expectVESCBytesAccountedFor(_ decoder: VESCFrameDecoder, fed: Int, returned
         let decoder = VESCFrameDecoder()
         decoder.feed([0x03, 0x01, 0x00] + frame(.alive) + frame(.reboot))
         #expect(decoder.drainPayloads().isEmpty)
-        #expect(decoder.abandonIncompleteFrame())
+        #expect(decoder.resynchronize())
         #expect(decoder.drainPayloads() == [[30], [29]])
-        #expect(!decoder.abandonIncompleteFrame())
+        #expect(!decoder.resynchronize())
         #expect(decoder.counters.malformedFrames == 1)
     }
 

@@ -109,7 +109,7 @@ fileprivate struct SplitMix64 {
         #expect(largestBuffer <= capacity)
         #expect(decoder.counters.overflowBytes == 0)
         expectVESCBytesAccountedFor(decoder, fed: fed, returnedFrameBytes: frameBytes)
-        while decoder.abandonIncompleteFrame() { _ = decoder.drainPayloads() }
+        while decoder.resynchronize() { _ = decoder.drainPayloads() }
         #expect(decoder.bufferedByteCount == 0)
     }
 
@@ -152,7 +152,7 @@ fileprivate struct SplitMix64 {
                 decoded += decoder.drainPayloads()
             }
             // The stream has ended: give up on whatever header is still waiting for bytes.
-            while decoder.abandonIncompleteFrame() { decoded += decoder.drainPayloads() }
+            while decoder.resynchronize() { decoded += decoder.drainPayloads() }
 
             var next = 0
             for payload in decoded {

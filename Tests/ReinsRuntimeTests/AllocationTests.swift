@@ -231,3 +231,72 @@ extension AllocationTests {
         #expect(allocations == 0, "size \(LoopThreadAllocations.lastSize.load(ordering: .relaxed)) at tick \(LoopThreadAllocations.atTick.load(ordering: .relaxed))")
     }
 }
+
+/// The Feetech arm's tick (the same deploy tick as above, on the STS bus) and a leader arm's read
+/// (what an operator device makes every tick), on both buses.
+extension AllocationTests {
+    @Test func aFeetechArmTickMakesNoHeapAllocation() throws {
+        var robot = try RobotDescription.load(path: packageRoot + "/Robots/sim-so101-arm.yaml")
+        robot.safety.watchdogTimeout = 1
+        let session = try RobotSession(robot)
+        defer { session.close() }
+        try session.activate()
+        let pipeline = ControlPipeline(session: session, source: PolicySource(network: try Self.linearArmPolicy(), robot: robot),
+                                       task: TaskFactory.make(for: robot), recorder: nil, seed: 1)
+        pipeline.tickLimit = 300
+        pipeline.warmUp()
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: 100, realtime: .none, maxConsecutiveOverruns: 1000,
+                                                                phaseNames: ControlPipeline.phaseNames), task: WatchedTask(pipeline))
+        let allocations = LoopThreadAllocations.measure { _ = loop.run() }
+        #expect(pipeline.fault == nil)
+        #expect(pipeline.totals.ticks == 300)
+        #expect(allocations == 0, "size \(LoopThreadAllocations.lastSize.load(ordering: .relaxed)) at tick \(LoopThreadAllocations.atTick.load(ordering: .relaxed))")
+    }
+
+    @Test(arguments: ["sim-arm", "sim-so101-arm"])
+    func aLeaderArmReadMakesNoHeapAllocation(_ name: String) throws {
+        let robot = try RobotDescription.load(path: packageRoot + "/Robots/\(name).yaml")
+        var options = SimulatorOptions()
+        options.backdrive = true
+        let simulator = try SimulatorFactory.start(robot, options: options)
+        defer { simulator.stop() }
+        let leader = LeaderArm(robot: robot, link: simulator.driverLink)
+        try leader.connect()
+        defer { leader.disconnect() }
+        let task = LeaderReadTask(leader, ticks: 300)
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: 100, realtime: .none, maxConsecutiveOverruns: 1000), task: task)
+        let allocations = LoopThreadAllocations.measure { _ = loop.run() }
+        #expect(task.freshReads > 250, "\(name): \(task.freshReads) fresh reads of 300")
+        #expect(allocations == 0, "size \(LoopThreadAllocations.lastSize.load(ordering: .relaxed)) at tick \(LoopThreadAllocations.atTick.load(ordering: .relaxed))")
+    }
+}
+
+/// Reads a leader arm every tick, as an operator device does, watching the loop thread.
+final class LeaderReadTask: ControlTask {
+    let leader: LeaderArm
+    let ticks: UInt64
+    private let positions: UnsafeMutableBufferPointer<Double>
+    private(set) var freshReads = 0
+
+    init(_ leader: LeaderArm, ticks: UInt64) {
+        self.leader = leader
+        self.ticks = ticks
+        positions = .allocate(capacity: leader.jointNames.count)
+    }
+
+    deinit { positions.deallocate() }
+
+    func loopWillStart() {
+        LoopThreadAllocations.watchedThread.store(UInt(pthread_self()), ordering: .relaxed)
+    }
+
+    func tick(_ clock: inout TickClock) -> TickOutcome {
+        LoopThreadAllocations.currentTick.store(Int(clock.tick), ordering: .relaxed)
+        if leader.read(into: positions, deadline: clock.nextDeadline) == .fresh { freshReads += 1 }
+        return clock.tick + 1 >= ticks ? .finished : .proceed
+    }
+
+    func loopDidStop(_ reason: LoopStopReason) {
+        LoopThreadAllocations.watchedThread.store(0, ordering: .relaxed)
+    }
+}

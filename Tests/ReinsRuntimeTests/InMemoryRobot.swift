@@ -55,9 +55,9 @@ final class InMemoryRobot: RobotDriver, @unchecked Sendable {
         layout.entries(of: feature)!.map { measured[$0] }
     }
 
-    func connect() throws(DriverError) {}
-    func configure() throws(DriverError) {}
-    func activate() throws(DriverError) {}
+    func connect() throws(DeviceError) {}
+    func configure() throws(DeviceError) {}
+    func activate() throws(DeviceError) {}
 
     func read(into state: RobotState, deadline: UInt64) -> ReadOutcome {
         let number = reads

@@ -1,4 +1,5 @@
 import ReinsConfig
+import ReinsCore
 import ReinsDrivers
 import ReinsRuntime
 import ReinsSimulators
@@ -6,7 +7,7 @@ import ReinsSimulators
 extension RobotSession {
     /// A session whose `link: sim` robot runs on Reins' built-in simulators, as the `reins` command
     /// starts them.
-    public convenience init(_ robot: RobotDescription, simulatorOptions: SimulatorOptions = SimulatorOptions()) throws(DriverError) {
+    public convenience init(_ robot: RobotDescription, simulatorOptions: SimulatorOptions = SimulatorOptions()) throws(DeviceError) {
         try self.init(robot, simulators: BuiltInSimulators(options: simulatorOptions))
     }
 

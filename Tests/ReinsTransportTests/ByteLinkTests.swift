@@ -57,7 +57,7 @@ private func deadline(_ seconds: Double) -> UInt64 {
     @Test func openingSomethingThatIsNotATerminalExplainsIt() {
         let folder = TemporaryDirectory()
         let file = folder.write("plain.txt", "hello")
-        #expect(throws: LinkOpenError.self) { try TerminalLink(path: file) }
+        #expect(throws: DeviceError.self) { try TerminalLink(path: file) }
         do {
             _ = try TerminalLink(path: file)
         } catch {

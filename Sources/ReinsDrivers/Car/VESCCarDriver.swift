@@ -44,12 +44,8 @@ public final class VESCCarDriver: RobotDriver, @unchecked Sendable {
 
     deinit { readBuffer.deallocate() }
 
-    public func connect() throws(DriverError) {
-        do {
-            link = try linkSpec.openByteLink()
-        } catch {
-            throw DriverError(device: error.device, problem: error.problem, suggestion: error.suggestion)
-        }
+    public func connect() throws(DeviceError) {
+        link = try linkSpec.openDriverLink()
         var answered = false
         for _ in 0..<3 where !answered {
             guard send(.requestFirmwareVersion, deadline: MonotonicClock.deadline(in: 0.1)) else { continue }
@@ -60,7 +56,7 @@ public final class VESCCarDriver: RobotDriver, @unchecked Sendable {
             }
         }
         guard answered else {
-            throw DriverError(device: deviceName, problem: "no VESC answers FW_VERSION",
+            throw DeviceError(device: deviceName, problem: "no VESC answers FW_VERSION",
                               suggestion: "check the USB cable and that the VESC is powered (the USB port alone does not power its MCU on every board)")
         }
         if let endpoint = localizationEndpoint {
@@ -74,14 +70,14 @@ public final class VESCCarDriver: RobotDriver, @unchecked Sendable {
     /// The firmware version the VESC reported.
     public var firmwareVersion: String { firmware }
 
-    public func configure() throws(DriverError) {}
+    public func configure() throws(DeviceError) {}
 
-    public func activate() throws(DriverError) {
+    public func activate() throws(DeviceError) {
         guard send(.setServoPosition(calibration.servoCentre), deadline: MonotonicClock.deadline(in: 0.05)), send(.alive, deadline: MonotonicClock.deadline(in: 0.05)) else {
-            throw DriverError(device: deviceName, problem: "cannot send to the VESC")
+            throw DeviceError(device: deviceName, problem: "cannot send to the VESC")
         }
         if let pose, !pose.poll(deadline: MonotonicClock.deadline(in: 1)) {
-            throw DriverError(device: pose.endpoint, problem: "no pose from the localisation stream within 1 s")
+            throw DeviceError(device: pose.endpoint, problem: "no pose from the localisation stream within 1 s")
         }
     }
 

@@ -57,7 +57,7 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
     /// streams, whether or not it accepted the rate Reins asked for.
     public private(set) var observedTelemetryRateHz = (position: 0.0, attitude: 0.0)
 
-    public init(robot: RobotDescription, link: LinkSpec) throws(DriverError) {
+    public init(robot: RobotDescription, link: LinkSpec) throws(DeviceError) {
         guard case .drone(let limits) = robot.body, case .drone(let calibration) = robot.calibration else {
             preconditionFailure("a drone driver needs a drone description")
         }
@@ -79,9 +79,9 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
                 signing = try MAVLinkSigningContext(key: key, linkID: 0, timestamp: MAVLinkDroneDriver.signingNow())
                 verifier = MAVLinkSignatureVerifier(key: key)
             } catch let error as MAVLinkKeyFile.Error {
-                throw DriverError(device: path, problem: error.problem)
+                throw DeviceError(device: path, problem: error.problem)
             } catch {
-                throw DriverError(device: path, problem: "\(error)")
+                throw DeviceError(device: path, problem: "\(error)")
             }
         }
         decoder = MAVLinkDecoder(signatureVerifier: verifier)
@@ -99,23 +99,19 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
 
     // MARK: Lifecycle
 
-    public func connect() throws(DriverError) {
-        do {
-            link = try linkSpec.openByteLink()
-        } catch {
-            throw DriverError(device: error.device, problem: error.problem, suggestion: error.suggestion)
-        }
+    public func connect() throws(DeviceError) {
+        link = try linkSpec.openDriverLink()
         let end = MonotonicClock.deadline(in: 5)
         while lastVehicleHeartbeat == 0 && MonotonicClock.nowNanoseconds() < end {
             if !pump(until: MonotonicClock.deadline(in: 0.1), setpoint: false) { break }
         }
         guard lastVehicleHeartbeat != 0 else {
-            throw DriverError(device: deviceName, problem: "no heartbeat from system \(targetSystem) within 5 s",
+            throw DeviceError(device: deviceName, problem: "no heartbeat from system \(targetSystem) within 5 s",
                               suggestion: "check the link (port, baud, UDP port), that the flight controller is powered, and the MAVLink system id")
         }
     }
 
-    public func configure() throws(DriverError) {
+    public func configure() throws(DeviceError) {
         let wantedHz = robot.controlRateHz
         let interval = Float(1e6 / wantedHz)
         // A vehicle may refuse SET_MESSAGE_INTERVAL (or not answer it) and still stream telemetry
@@ -136,7 +132,7 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
         let rates = try measureTelemetryRates()
         observedTelemetryRateHz = rates
         guard rates.position > 0 else {
-            throw DriverError(device: deviceName, problem: "no LOCAL_POSITION_NED from the vehicle within 3 s"
+            throw DeviceError(device: deviceName, problem: "no LOCAL_POSITION_NED from the vehicle within 3 s"
                                 + refusals.map { "; " + $0.why }.joined(),
                               suggestion: "the vehicle needs a local position estimate and must stream LOCAL_POSITION_NED; enable the stream on the vehicle (PX4: `mavlink stream -s LOCAL_POSITION_NED -r \(Int(wantedHz))`, ArduPilot: SRn_POSITION)")
         }
@@ -154,22 +150,22 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
 
     /// Counts LOCAL_POSITION_NED and ATTITUDE for a second (up to three while no position has
     /// arrived, for slow streams) and returns their rates in Hz.
-    private func measureTelemetryRates() throws(DriverError) -> (position: Double, attitude: Double) {
+    private func measureTelemetryRates() throws(DeviceError) -> (position: Double, attitude: Double) {
         let start = MonotonicClock.nowNanoseconds()
         let positions = positionFrames, attitudes = attitudeFrames
         var elapsed = 0.0
         repeat {
             guard pump(until: MonotonicClock.deadline(in: 0.1), setpoint: false) else {
-                throw DriverError(device: deviceName, problem: "link lost while measuring the telemetry rate")
+                throw DeviceError(device: deviceName, problem: "link lost while measuring the telemetry rate")
             }
             elapsed = Double(MonotonicClock.nowNanoseconds() - start) / 1e9
         } while elapsed < 1 || (positionFrames == positions && elapsed < 3)
         return (Double(positionFrames - positions) / elapsed, Double(attitudeFrames - attitudes) / elapsed)
     }
 
-    public func activate() throws(DriverError) {
+    public func activate() throws(DeviceError) {
         // PX4 accepts OFFBOARD only after set-points streamed above 2 Hz for more than a second.
-        guard pump(until: MonotonicClock.deadline(in: 1.5), setpoint: true) else { throw DriverError(device: deviceName, problem: "link lost while streaming set-points") }
+        guard pump(until: MonotonicClock.deadline(in: 1.5), setpoint: true) else { throw DeviceError(device: deviceName, problem: "link lost while streaming set-points") }
         _ = try command(.arm(true, targetSystem: targetSystem, targetComponent: targetComponent), streaming: true, accept: [.accepted])
         _ = try command(.setPX4Mode(.offboard, targetSystem: targetSystem, targetComponent: targetComponent), streaming: true, accept: [.accepted])
         // Heartbeats sent before the switch arrive before its ACK; from here on they report OFFBOARD.
@@ -180,12 +176,12 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
         let end = MonotonicClock.deadline(in: 20)
         while -position.down < startAltitude - 0.1 {
             guard MonotonicClock.nowNanoseconds() < end else {
-                throw DriverError(device: deviceName, problem: "did not reach \(startAltitude) m within 20 s (altitude \(-position.down) m)")
+                throw DeviceError(device: deviceName, problem: "did not reach \(startAltitude) m within 20 s (altitude \(-position.down) m)")
             }
             guard pump(until: MonotonicClock.deadline(in: 0.05), setpoint: true, climb: min(1, limits.verticalVelocity)) else {
-                throw DriverError(device: deviceName, problem: "link lost during take-off")
+                throw DeviceError(device: deviceName, problem: "link lost during take-off")
             }
-            if vehicleMode.mainMode != .offboard { throw DriverError(device: deviceName, problem: "the vehicle left OFFBOARD during take-off") }
+            if vehicleMode.mainMode != .offboard { throw DeviceError(device: deviceName, problem: "the vehicle left OFFBOARD during take-off") }
         }
         _ = pump(until: MonotonicClock.deadline(in: 0.5), setpoint: true)
     }
@@ -459,26 +455,26 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
     }
 
     /// Sends a COMMAND_LONG that must be accepted, or throws what went wrong.
-    private func command(_ command: MAVLinkCommandLong, streaming: Bool, accept: [MAVResult]) throws(DriverError) -> MAVResult {
+    private func command(_ command: MAVLinkCommandLong, streaming: Bool, accept: [MAVResult]) throws(DeviceError) -> MAVResult {
         switch request(command, streaming: streaming, accept: accept) {
         case .success(let result): return result
         case .failure(let failure): throw commandError(failure, command.command)
         }
     }
 
-    private func commandError(_ failure: CommandFailure, _ command: MAVCommand) -> DriverError {
+    private func commandError(_ failure: CommandFailure, _ command: MAVCommand) -> DeviceError {
         let name = MAVLinkDroneDriver.commandName(command)
         switch failure {
         case .refused(let result):
-            return DriverError(device: deviceName, problem: "the vehicle refused \(name) (\(result))",
+            return DeviceError(device: deviceName, problem: "the vehicle refused \(name) (\(result))",
                                suggestion: command == .componentArmDisarm ? "check pre-arm conditions on the vehicle (GPS, estimator, safety switch)" : nil)
         case .unanswered:
-            return DriverError(device: deviceName, problem: "no COMMAND_ACK for \(name) within 3 attempts of 2 s")
+            return DeviceError(device: deviceName, problem: "no COMMAND_ACK for \(name) within 3 attempts of 2 s")
         case .vehicleLost:
-            return DriverError(device: deviceName, problem: "vehicle lost: no heartbeat for \(SafeStopReport.seconds(heartbeatSilence)) while waiting for COMMAND_ACK of \(name)",
+            return DeviceError(device: deviceName, problem: "vehicle lost: no heartbeat for \(SafeStopReport.seconds(heartbeatSilence)) while waiting for COMMAND_ACK of \(name)",
                                suggestion: "check the link and that the flight controller is powered")
         case .linkLost:
-            return DriverError(device: deviceName, problem: "link lost while sending \(name) or waiting for its COMMAND_ACK")
+            return DeviceError(device: deviceName, problem: "link lost while sending \(name) or waiting for its COMMAND_ACK")
         }
     }
 

@@ -33,7 +33,7 @@ public final class RobotProtocolClient: @unchecked Sendable {
     public private(set) var statesReceived: UInt64 = 0
     public private(set) var malformedMessages: UInt64 = 0
 
-    public init(endpoint: String, security: ZMQSecuritySettings?) throws(DriverError) {
+    public init(endpoint: String, security: ZMQSecuritySettings?) throws(DeviceError) {
         self.endpoint = endpoint
         self.security = security
         do {
@@ -45,10 +45,10 @@ public final class RobotProtocolClient: @unchecked Sendable {
                     server = try CurveCertificate.read(security.serverKeyPath)
                     client = try CurveCertificate.read(security.clientKeyPath)
                 } catch {
-                    throw DriverError(device: endpoint, problem: error.description, suggestion: "create keys with `reins keys new NAME`")
+                    throw DeviceError(device: endpoint, problem: error.description, suggestion: "create keys with `reins keys new NAME`")
                 }
                 guard client.secretKey != nil else {
-                    throw DriverError(device: endpoint, problem: "\(security.clientKeyPath) has no secret key",
+                    throw DeviceError(device: endpoint, problem: "\(security.clientKeyPath) has no secret key",
                                       suggestion: "point `zmq.client_key` at NAME.key_secret, not NAME.key")
                 }
                 try socket.makeCurveClient(serverPublicKey: server.publicKey, keys: client)
@@ -57,10 +57,10 @@ public final class RobotProtocolClient: @unchecked Sendable {
             monitor = try ZMQSocketMonitor(socket, events: [.connected, .handshakeSucceeded, .handshakeFailedNoDetail,
                                                             .handshakeFailedProtocol, .handshakeFailedAuth])
             try socket.connect(endpoint)
-        } catch let error as DriverError {
+        } catch let error as DeviceError {
             throw error
         } catch {
-            throw DriverError(device: endpoint, problem: "\(error)")
+            throw DeviceError(device: endpoint, problem: "\(error)")
         }
     }
 
@@ -73,7 +73,7 @@ public final class RobotProtocolClient: @unchecked Sendable {
     /// Asks for the layout and waits for it. Without one, says which side is wrong: nothing
     /// listening, a robot that refused this runtime's key, a server key that does not match the
     /// robot, or a robot that connected but never answered.
-    public func hello(timeout: Double) throws(DriverError) -> RobotLayout {
+    public func hello(timeout: Double) throws(DeviceError) -> RobotLayout {
         // The monitor is for the handshake only; nothing of it remains for the tick.
         defer {
             monitor?.stop()
@@ -103,7 +103,7 @@ public final class RobotProtocolClient: @unchecked Sendable {
                         stateValues = [Double](repeating: 0, count: parsed.state.count)
                         return parsed
                     } catch {
-                        throw DriverError(device: endpoint, problem: error.description)
+                        throw DeviceError(device: endpoint, problem: error.description)
                     }
                 }
             }
@@ -135,39 +135,39 @@ public final class RobotProtocolClient: @unchecked Sendable {
     }
 
     /// The robot's ZAP handler refused this runtime's key (libzmq reports the ZAP status code).
-    private func refusedKeyError(status: UInt32) -> DriverError {
+    private func refusedKeyError(status: UInt32) -> DeviceError {
         let clientFile = security?.clientKeyPath ?? "this runtime's key"
         let publicFile = clientFile.hasSuffix(".key_secret") ? String(clientFile.dropLast("_secret".count)) : clientFile
-        return DriverError(device: endpoint,
+        return DeviceError(device: endpoint,
                            problem: "the robot refused this runtime's key (ZAP status \(status)): the public key \(clientPublicKey ?? "?") of \(clientFile) is not on its allow-list",
                            suggestion: "put \(publicFile) on the robot's allow-list (for reins_robot.py: copy it into the allowed_keys_dir folder and restart the robot), or point `zmq.client_key` at a key that is on it; if it is on the list already, the robot's ZAP handler does not serve its socket's ZAP domain")
     }
 
     /// No HELLO and no refusal: tells apart nothing listening, a server key that does not match
     /// the robot, CURVE on one side only, and a robot that connected but never answered.
-    private func silentRobotError(_ connection: ConnectionEvents, timeout: Double) -> DriverError {
+    private func silentRobotError(_ connection: ConnectionEvents, timeout: Double) -> DeviceError {
         let seconds = "\(timeout) s"
         if connection.mechanismMismatch {
             return security == nil
-                ? DriverError(device: endpoint, problem: "the robot requires CURVE but this runtime connects without keys",
+                ? DeviceError(device: endpoint, problem: "the robot requires CURVE but this runtime connects without keys",
                               suggestion: "add `zmq: {server_key: ROBOT.key, client_key: RUNTIME.key_secret}` to the robot description")
-                : DriverError(device: endpoint, problem: "the robot does not use CURVE but this runtime connects with keys",
+                : DeviceError(device: endpoint, problem: "the robot does not use CURVE but this runtime connects with keys",
                               suggestion: "start the robot with its secret certificate and an allow-list, or remove `zmq` from the description on a trusted network")
         }
         if connection.handshakeFailures > 0 && connection.handshakes == 0 {
             if let security {
-                return DriverError(device: endpoint,
+                return DeviceError(device: endpoint,
                                    problem: "the CURVE handshake failed \(connection.handshakeFailures) times in \(seconds): the robot does not hold the secret key of `zmq.server_key` \(security.serverKeyPath)",
                                    suggestion: "point `zmq.server_key` at the robot's own public certificate (`reins keys show` on the robot's NAME.key_secret prints the public key it must contain)")
             }
-            return DriverError(device: endpoint, problem: "the ZeroMQ handshake failed \(connection.handshakeFailures) times in \(seconds)",
+            return DeviceError(device: endpoint, problem: "the ZeroMQ handshake failed \(connection.handshakeFailures) times in \(seconds)",
                                suggestion: "is a Reins robot-protocol server bound there?")
         }
         if !connection.connected {
-            return DriverError(device: endpoint, problem: "nothing accepted a connection within \(seconds)",
+            return DeviceError(device: endpoint, problem: "nothing accepted a connection within \(seconds)",
                                suggestion: "is the robot process running and bound to \(endpoint)?")
         }
-        return DriverError(device: endpoint, problem: "connected, but no HELLO from the robot within \(seconds)",
+        return DeviceError(device: endpoint, problem: "connected, but no HELLO from the robot within \(seconds)",
                            suggestion: "is the program bound there a Reins robot-protocol server (Sources/Python/reins_robot.py, `reins sim --link zmq:...`)?")
     }
 
@@ -221,15 +221,15 @@ public final class RobotProtocolClient: @unchecked Sendable {
     }
 
     /// Index of each of `names` in the robot's STATE layout.
-    public func stateIndices(of names: [String]) throws(DriverError) -> [Int] {
-        guard let layout else { throw DriverError(device: endpoint, problem: "no layout yet (HELLO first)") }
+    public func stateIndices(of names: [String]) throws(DeviceError) -> [Int] {
+        guard let layout else { throw DeviceError(device: endpoint, problem: "no layout yet (HELLO first)") }
         var indices: [Int] = []
         var missing: [String] = []
         for name in names {
             if let index = layout.state.firstIndex(of: name) { indices.append(index) } else { missing.append(name) }
         }
         guard missing.isEmpty else {
-            throw DriverError(device: endpoint, problem: "the robot \"\(layout.robot)\" does not report \(missing.joined(separator: ", "))",
+            throw DeviceError(device: endpoint, problem: "the robot \"\(layout.robot)\" does not report \(missing.joined(separator: ", "))",
                               suggestion: "its STATE has: \(layout.state.joined(separator: ", "))")
         }
         return indices

@@ -22,26 +22,26 @@ public final class RobotProtocolDriver: RobotDriver, @unchecked Sendable {
         lastApplied = [Double](repeating: 0, count: robot.actionNames.count)
     }
 
-    public func connect() throws(DriverError) {
+    public func connect() throws(DeviceError) {
         let client = try RobotProtocolClient(endpoint: endpoint, security: robot.zmqSecurity)
         let layout = try client.hello(timeout: 3)
         guard layout.kind == robot.kind.rawValue else {
-            throw DriverError(device: deviceName, problem: "the robot says it is \(layout.kind), the description says \(robot.kind.rawValue)")
+            throw DeviceError(device: deviceName, problem: "the robot says it is \(layout.kind), the description says \(robot.kind.rawValue)")
         }
         guard layout.action == robot.actionNames else {
-            throw DriverError(device: deviceName, problem: "the robot's actions are [\(layout.action.joined(separator: ", "))] but the description's are [\(robot.actionNames.joined(separator: ", "))]",
+            throw DeviceError(device: deviceName, problem: "the robot's actions are [\(layout.action.joined(separator: ", "))] but the description's are [\(robot.actionNames.joined(separator: ", "))]",
                               suggestion: "make the robot's action layout match the description's joints or action kind")
         }
         indices = try client.stateIndices(of: robot.stateLayout.names)
         self.client = client
     }
 
-    public func configure() throws(DriverError) {}
+    public func configure() throws(DeviceError) {}
 
-    public func activate() throws(DriverError) {
-        guard let client else { throw DriverError(device: deviceName, problem: "activate before connect") }
+    public func activate() throws(DeviceError) {
+        guard let client else { throw DeviceError(device: deviceName, problem: "activate before connect") }
         guard client.poll(deadline: MonotonicClock.nowNanoseconds() + 1_000_000_000) else {
-            throw DriverError(device: deviceName, problem: "no STATE within 1 s of HELLO")
+            throw DeviceError(device: deviceName, problem: "no STATE within 1 s of HELLO")
         }
     }
 

@@ -1,6 +1,7 @@
 /// Writes one Protocol 2.0 frame into a `ByteWriter`: header, ID, LEN placeholder, then the stuffed
 /// instruction and parameters; `finish` fills in LEN and appends the CRC. Never allocates.
-struct DynamixelFrameWriter {
+public struct DynamixelFrameWriter: ServoFrameWriter {
+    public typealias Wire = DynamixelWire
     static let header: (UInt8, UInt8, UInt8, UInt8) = (0xFF, 0xFF, 0xFD, 0x00)
     /// Header (4) + ID + LEN (2).
     static let prefixLength = 7
@@ -11,7 +12,7 @@ struct DynamixelFrameWriter {
     private var crc: UInt16 = 0
     private var crcEnd: Int
 
-    init(id: UInt8, instruction: UInt8, into writer: ByteWriter) throws(DynamixelEncodingError) {
+    public init(id: UInt8, instruction: UInt8, into writer: ByteWriter) throws(DynamixelEncodingError) {
         guard !writer.overflowed else { throw .writerFull(capacity: writer.capacity) }
         self.writer = writer
         start = writer.count
@@ -27,21 +28,9 @@ struct DynamixelFrameWriter {
     }
 
     @inline(__always)
-    mutating func append(_ byte: UInt8) {
+    public mutating func append(_ byte: UInt8) {
         writer.append(byte)
         if window.push(byte) { writer.append(0xFD) }
-    }
-
-    /// An index loop: iterating an Array with `for in` allocates per element in unoptimized builds,
-    /// and the allocation tests of the control loop run unoptimized.
-    mutating func append(_ bytes: [UInt8]) {
-        for index in bytes.indices { append(bytes[index]) }
-    }
-
-    @inline(__always)
-    mutating func appendLittleEndian(_ value: UInt16) {
-        append(UInt8(truncatingIfNeeded: value))
-        append(UInt8(truncatingIfNeeded: value >> 8))
     }
 
     /// Appends without stuffing: the FAST_SYNC_READ reply is the one packet devices send unstuffed.
@@ -64,7 +53,7 @@ struct DynamixelFrameWriter {
         writer.set(UInt8(truncatingIfNeeded: length >> 8), at: start + 6)
     }
 
-    mutating func finish() throws(DynamixelEncodingError) {
+    public mutating func finish() throws(DynamixelEncodingError) {
         let length = writer.count - start - Self.prefixLength + 2
         guard !writer.overflowed else { throw .writerFull(capacity: writer.capacity) }
         guard length <= Int(UInt16.max) else { throw .packetTooLong(length: length) }

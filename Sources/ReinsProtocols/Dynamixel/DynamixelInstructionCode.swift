@@ -1,5 +1,5 @@
 /// The instruction byte of a Dynamixel Protocol 2.0 packet (the byte after LEN).
-public enum DynamixelInstructionCode: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+public enum DynamixelInstructionCode: UInt8, ServoInstructionCode, CaseIterable {
     case ping = 0x01
     case read = 0x02
     case write = 0x03
@@ -19,17 +19,11 @@ public enum DynamixelInstructionCode: UInt8, Sendable, CaseIterable, CustomStrin
 
     public var description: String {
         switch self {
-        case .ping: "PING"
-        case .read: "READ"
-        case .write: "WRITE"
-        case .regWrite: "REG_WRITE"
-        case .action: "ACTION"
+        case .ping, .read, .write, .regWrite, .action, .syncRead, .syncWrite: sharedName
         case .factoryReset: "FACTORY_RESET"
         case .reboot: "REBOOT"
         case .clear: "CLEAR"
         case .status: "STATUS"
-        case .syncRead: "SYNC_READ"
-        case .syncWrite: "SYNC_WRITE"
         case .fastSyncRead: "FAST_SYNC_READ"
         case .bulkRead: "BULK_READ"
         case .bulkWrite: "BULK_WRITE"

@@ -33,7 +33,7 @@ public struct DynamixelStatus: Sendable, Equatable {
 
     /// The encoded packet as a new array (for tests and non-real-time code).
     public func encoded() throws(DynamixelEncodingError) -> [UInt8] {
-        let writer = ByteWriter(capacity: DynamixelInstruction.worstCaseFrameLength(parameterCount: 1 + data.count))
+        let writer = ByteWriter(capacity: DynamixelWire.worstCaseFrameLength(parameterCount: 1 + data.count))
         try encode(into: writer)
         return writer.array
     }

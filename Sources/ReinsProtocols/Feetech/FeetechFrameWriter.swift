@@ -1,13 +1,16 @@
 /// Writes one Feetech frame into a `ByteWriter`: `FF FF ID LEN`, the instruction (or error) byte,
 /// the parameters, then `finish` fills in LEN and appends the checksum. Never allocates.
-struct FeetechFrameWriter {
+public struct FeetechFrameWriter: ServoFrameWriter {
+    public typealias Wire = FeetechWire
+
     /// `FF FF ID LEN`.
     static let prefixLength = 4
 
     let writer: ByteWriter
     let start: Int
 
-    init(id: UInt8, instructionOrError: UInt8, into writer: ByteWriter) throws(FeetechEncodingError) {
+    /// `instruction` is the instruction byte of an instruction packet, the error byte of a reply.
+    public init(id: UInt8, instruction: UInt8, into writer: ByteWriter) throws(FeetechEncodingError) {
         guard !writer.overflowed else { throw .writerFull(capacity: writer.capacity) }
         self.writer = writer
         start = writer.count
@@ -15,19 +18,13 @@ struct FeetechFrameWriter {
         writer.append(0xFF)
         writer.append(id)
         writer.append(0)
-        writer.append(instructionOrError)
+        writer.append(instruction)
     }
 
     @inline(__always)
-    func append(_ byte: UInt8) { writer.append(byte) }
+    public func append(_ byte: UInt8) { writer.append(byte) }
 
-    /// An index loop: iterating an Array with `for in` allocates per element in unoptimized builds,
-    /// and the allocation tests of the control loop run unoptimized.
-    func append(_ bytes: [UInt8]) {
-        for index in bytes.indices { writer.append(bytes[index]) }
-    }
-
-    func finish() throws(FeetechEncodingError) {
+    public func finish() throws(FeetechEncodingError) {
         // LEN counts the instruction byte, the parameters and the checksum.
         let length = writer.count - start - Self.prefixLength + 1
         guard !writer.overflowed else { throw .writerFull(capacity: writer.capacity) }

@@ -18,7 +18,7 @@ public struct FeetechStatus: Sendable, Equatable {
     public func encode(into writer: ByteWriter) throws(FeetechEncodingError) {
         guard FeetechDeviceID.isDevice(id) else { throw .invalidID(id) }
         guard data.count + 2 <= Int(UInt8.max) else { throw .packetTooLong(length: data.count + 2) }
-        let frame = try FeetechFrameWriter(id: id, instructionOrError: error.rawValue, into: writer)
+        var frame = try FeetechFrameWriter(id: id, instruction: error.rawValue, into: writer)
         frame.append(data)
         try frame.finish()
     }

@@ -18,7 +18,7 @@ public final class DynamixelBusSimulator: ServoBusSimulator, @unchecked Sendable
     private var registered: [Int: (address: Int, data: [UInt8])] = [:]
     private let models: [UInt16]
 
-    public init(arm: SimulatedArm, description: RobotDescription, linkPath: String? = nil, faults: FaultInjector) throws(LinkOpenError) {
+    public init(arm: SimulatedArm, description: RobotDescription, linkPath: String? = nil, faults: FaultInjector) throws(DeviceError) {
         guard case .arm(let joints) = description.body, case .arm(let calibration) = description.calibration else {
             preconditionFailure("DynamixelBusSimulator needs an arm description")
         }
@@ -174,17 +174,17 @@ public final class DynamixelBusSimulator: ServoBusSimulator, @unchecked Sendable
                     send(status(servo, 2), from: servo, at: time, kind: .other)
                 }
             }
-        case .reboot(let id):
+        case .specific(.reboot(let id)):
             guard let servo = servo(id: id, idAddress: 7) else { return }
             servo.table[70] = 0
             servo.table[64] = 0
             servo.strainSeconds = 0
             send(status(servo), from: servo, at: time, kind: .other)
-        case .factoryReset(let id, _):
+        case .specific(.factoryReset(let id, _)):
             guard let servo = servo(id: id, idAddress: 7) else { return }
             send(status(servo), from: servo, at: time, kind: .other)
             factoryDefaults(servo, id: Int(servo.table[7]), model: models[servo.joint])
-        case .clearMultiTurn(let id):
+        case .specific(.clearMultiTurn(let id)):
             guard let servo = servo(id: id, idAddress: 7) else { return }
             send(status(servo), from: servo, at: time, kind: .other)
         case .syncRead(let address, let length, let ids):
@@ -200,7 +200,7 @@ public final class DynamixelBusSimulator: ServoBusSimulator, @unchecked Sendable
                 guard start + Int(length) <= data.count else { break }
                 _ = write(servo, Int(address), Array(data[start..<(start + Int(length))]))
             }
-        case .fastSyncRead(let address, let length, let ids):
+        case .specific(.fastSyncRead(let address, let length, let ids)):
             let statuses = ids.compactMap { id -> DynamixelStatus? in
                 guard let servo = servo(id: id, idAddress: 7) else { return nil }
                 let result = read(servo, address, length)
@@ -210,18 +210,18 @@ public final class DynamixelBusSimulator: ServoBusSimulator, @unchecked Sendable
             guard statuses.count == ids.count, let first = servo(id: ids[0], idAddress: 7),
                   let bytes = try? DynamixelFastReply.encoded(statuses) else { return }
             reply(bytes, at: time, delay: Double(first.table[9]) * 2e-6)
-        case .bulkRead(let entries):
+        case .specific(.bulkRead(let entries)):
             for entry in entries {
                 guard let servo = servo(id: entry.id, idAddress: 7) else { continue }
                 let result = read(servo, entry.address, entry.length)
                 send(status(servo, result.error, data: result.data), from: servo, at: time, kind: .read)
             }
-        case .bulkWrite(let entries):
+        case .specific(.bulkWrite(let entries)):
             for entry in entries {
                 guard let servo = servo(id: entry.id, idAddress: 7) else { continue }
                 _ = write(servo, Int(entry.address), entry.data)
             }
-        case .fastBulkRead(let entries):
+        case .specific(.fastBulkRead(let entries)):
             let statuses = entries.compactMap { entry -> DynamixelStatus? in
                 guard let servo = servo(id: entry.id, idAddress: 7) else { return nil }
                 let result = read(servo, entry.address, entry.length)

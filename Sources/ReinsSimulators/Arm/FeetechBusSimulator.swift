@@ -14,7 +14,7 @@ public final class FeetechBusSimulator: ServoBusSimulator, @unchecked Sendable {
     private let decoder = FeetechDecoder()
     private var registered: [Int: (address: Int, data: [UInt8])] = [:]
 
-    public init(arm: SimulatedArm, description: RobotDescription, linkPath: String? = nil, faults: FaultInjector) throws(LinkOpenError) {
+    public init(arm: SimulatedArm, description: RobotDescription, linkPath: String? = nil, faults: FaultInjector) throws(DeviceError) {
         guard case .arm(let calibration) = description.calibration else {
             preconditionFailure("FeetechBusSimulator needs an arm description")
         }
@@ -143,6 +143,8 @@ public final class FeetechBusSimulator: ServoBusSimulator, @unchecked Sendable {
                 guard start + Int(length) <= data.count else { break }
                 write(servo, Int(address), Array(data[start..<(start + Int(length))]))
             }
+        case .specific(let instruction):
+            switch instruction {}
         }
     }
 }

@@ -40,7 +40,7 @@ public class ServoBusSimulator: ByteLinkSimulator, @unchecked Sendable {
     /// Sensor noise and bias are drawn once per step, so every read in a step sees the same value.
     var measuredPositions: [Double]
 
-    init(arm: SimulatedArm, ids: [Int], tableSize: Int, linkPath: String?, faults: FaultInjector) throws(LinkOpenError) {
+    init(arm: SimulatedArm, ids: [Int], tableSize: Int, linkPath: String?, faults: FaultInjector) throws(DeviceError) {
         self.arm = arm
         servos = ids.enumerated().map { SimulatedServo(tableSize: tableSize, joint: $0.offset) }
         measuredPositions = arm.joints.map(\.position)

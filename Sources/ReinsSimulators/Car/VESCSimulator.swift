@@ -12,7 +12,7 @@ public final class VESCSimulator: ByteLinkSimulator, @unchecked Sendable {
     private var ampereHours = 0.0, wattHours = 0.0
     public let packVoltage = 16.4
 
-    public init(car: SimulatedCar, linkPath: String? = nil, faults: FaultInjector) throws(LinkOpenError) {
+    public init(car: SimulatedCar, linkPath: String? = nil, faults: FaultInjector) throws(DeviceError) {
         self.car = car
         try super.init(link: nil, linkPath: linkPath, faults: faults)
         car.motorFault = faults.spec.stuckComponent != nil

@@ -32,7 +32,7 @@ public final class PX4Simulator: ByteLinkSimulator, @unchecked Sendable {
     /// - Parameters:
     ///   - link: nil makes a pty (use `devicePath`); otherwise an open UDP or pty link.
     public init(drone: SimulatedDrone, link: (any ByteLink)? = nil, linkPath: String? = nil, telemetryRateHz: Double = 50,
-                signingKey: MAVLinkSigningKey? = nil, faults: FaultInjector) throws(LinkOpenError) {
+                signingKey: MAVLinkSigningKey? = nil, faults: FaultInjector) throws(DeviceError) {
         self.drone = drone
         decoder = MAVLinkDecoder(signatureVerifier: signingKey.map { MAVLinkSignatureVerifier(key: $0) })
         var signing: MAVLinkSigningContext?

@@ -14,7 +14,7 @@ public class ByteLinkSimulator: SimulatorFrontEnd, @unchecked Sendable {
     private let label: String
 
     /// - Parameter link: nil creates a pty (optionally symlinked at `linkPath`).
-    init(link: (any ByteLink)?, linkPath: String?, faults: FaultInjector) throws(LinkOpenError) {
+    init(link: (any ByteLink)?, linkPath: String?, faults: FaultInjector) throws(DeviceError) {
         if let link {
             self.link = link
             pty = nil

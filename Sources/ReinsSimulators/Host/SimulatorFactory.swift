@@ -57,14 +57,10 @@ public final class RunningSimulator: @unchecked Sendable {
     public func stop() { host.stop() }
 }
 
-public struct SimulatorError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-}
-
 public enum SimulatorFactory {
     /// Builds and starts the simulator for `robot`: the robot's own protocol on a pty (or UDP for a
     /// drone), or the Reins robot protocol when the link is ZeroMQ.
-    public static func start(_ robot: RobotDescription, options: SimulatorOptions = SimulatorOptions()) throws(SimulatorError) -> RunningSimulator {
+    public static func start(_ robot: RobotDescription, options: SimulatorOptions = SimulatorOptions()) throws(DeviceError) -> RunningSimulator {
         let faults = FaultInjector(spec: options.faults, seed: options.seed)
         var ptyPath: String?
         switch options.link {
@@ -72,10 +68,12 @@ public enum SimulatorFactory {
         case .zmq(let endpoint)?: return try startRobotProtocol(robot, endpoint: endpoint, options: options, faults: faults)
         case .udpListen?, .udpSend?:
             guard robot.driver == .mavlink else {
-                throw SimulatorError(description: "UDP carries MAVLink only; simulate the \(robot.kind.rawValue) on a pty (pty:PATH) or ZeroMQ (zmq:ENDPOINT)")
+                throw DeviceError(device: "simulated \(robot.name)", problem: "UDP carries MAVLink only",
+                                  suggestion: "simulate the \(robot.kind.rawValue) on a pty (pty:PATH) or ZeroMQ (zmq:ENDPOINT)")
             }
         case .serial?, .tcp?:
-            throw SimulatorError(description: "a simulator serves on pty:PATH, udp:HOST:PORT, udpout:HOST:PORT or zmq:ENDPOINT")
+            throw DeviceError(device: "simulated \(robot.name)", problem: "a simulator cannot serve on a serial port or a TCP link",
+                              suggestion: "serve on pty:PATH, udp:HOST:PORT, udpout:HOST:PORT or zmq:ENDPOINT")
         case .sim?, nil: break
         }
         do {
@@ -127,17 +125,17 @@ public enum SimulatorFactory {
             case .zmq:
                 return try startRobotProtocol(robot, endpoint: "tcp://127.0.0.1:*", options: options, faults: faults)
             }
-        } catch let error as LinkOpenError {
-            throw SimulatorError(description: error.description)
+        } catch let error as DeviceError {
+            throw error
         } catch let error as ZMQError {
-            throw SimulatorError(description: "cannot serve ZeroMQ: \(error)")
+            throw DeviceError(device: "simulated \(robot.name)", problem: "cannot serve ZeroMQ: \(error)")
         } catch {
-            throw SimulatorError(description: "\(error)")
+            throw DeviceError(device: "simulated \(robot.name)", problem: "\(error)")
         }
     }
 
     private static func startRobotProtocol(_ robot: RobotDescription, endpoint: String, options: SimulatorOptions,
-                                           faults: FaultInjector) throws(SimulatorError) -> RunningSimulator {
+                                           faults: FaultInjector) throws(DeviceError) -> RunningSimulator {
         let body: any RobotProtocolBody
         var arm: SimulatedArm?, car: SimulatedCar?, drone: SimulatedDrone?
         switch robot.body {
@@ -161,7 +159,7 @@ public enum SimulatorFactory {
             return RunningSimulator(host: host, driverLink: .zmq(endpoint: server.endpoint), localization: nil,
                                     connectionLines: ["robot: \(server.connectionDescription)"], arm: arm, car: car, drone: drone)
         } catch {
-            throw SimulatorError(description: "cannot serve ZeroMQ on \(endpoint): \(error)")
+            throw DeviceError(device: "simulated \(robot.name)", problem: "cannot serve ZeroMQ on \(endpoint): \(error)")
         }
     }
 }
