@@ -185,14 +185,7 @@ import Testing
     /// A TCP "bridge" on loopback that accepts one connection and hangs up 100 ms later (by a FIN,
     /// or by a reset), the way a host that is not a serial bridge (or a proxy in between) behaves.
     static func hangingUpBridge(reset: Bool) -> (port: UInt16, thread: TestThread) {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        listen(listener, 1)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let (listener, port) = loopbackTCPListener(backlog: 1)
         let thread = TestThread {
             let connection = accept(listener, nil, nil)
             usleep(100_000)
@@ -208,7 +201,7 @@ import Testing
             }
             close(listener)
         }
-        return (UInt16(bigEndian: address.sin_port), thread)
+        return (port, thread)
     }
 
     @Test func aTCPBridgeThatHangsUpIsReportedAsSuchNotAsASilentBus() throws {

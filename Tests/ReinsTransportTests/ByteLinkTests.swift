@@ -123,15 +123,7 @@ private func deadline(_ seconds: Double) -> UInt64 {
     }
 
     @Test func tcpStreamsToABridge() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        listen(listener, 1)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        let port = UInt16(bigEndian: address.sin_port)
+        let (listener, port) = loopbackTCPListener(backlog: 1)
         let client = try TCPLink(host: "127.0.0.1", port: port)
         let accepted = DescriptorLink(fd: accept(listener, nil, nil), name: "bridge")
         defer { close(listener) }
@@ -155,16 +147,8 @@ private func deadline(_ seconds: Double) -> UInt64 {
 
     @Test func tcpConnectTimeoutNamesTheAddressAndTheErrno() throws {
         // A listener whose accept queue is full drops further SYNs: the connect gets no answer.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, port) = loopbackTCPListener(backlog: 0)
         defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        listen(listener, 0)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        let port = UInt16(bigEndian: address.sin_port)
         let queued = try TCPLink(host: "127.0.0.1", port: port)
         defer { queued.close() }
         do {
@@ -177,16 +161,9 @@ private func deadline(_ seconds: Double) -> UInt64 {
     }
 
     @Test func aResetTCPConnectionIsAnErrorWithItsErrnoNotASIGPIPE() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, port) = loopbackTCPListener(backlog: 1)
         defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        listen(listener, 1)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        let client = try TCPLink(host: "127.0.0.1", port: UInt16(bigEndian: address.sin_port))
+        let client = try TCPLink(host: "127.0.0.1", port: port)
         let accepted = accept(listener, nil, nil)
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         setsockopt(accepted, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
