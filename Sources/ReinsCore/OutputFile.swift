@@ -113,7 +113,8 @@ public struct OutputFile: Sendable {
         unlink(temporaryPath)
     }
 
-    /// Writes `bytes` to the temporary name, then commits.
+    /// Writes a whole-file output in one go (through `FileBytes.write`'s own temporary file and
+    /// rename); `temporaryPath` and `commit()` are for outputs written over time, such as recordings.
     public func write(_ bytes: [UInt8], mode: mode_t = 0o644) throws(SystemError) {
         try FileBytes.write(bytes, to: path, mode: mode)
     }
