@@ -30,7 +30,7 @@ let package = Package(
         // Thin C helpers for POSIX and Linux calls Swift cannot reach directly (macros, GNU-only functions).
         .target(name: "CPlatform"),
 
-        .target(name: "ReinsCore"),
+        .target(name: "ReinsCore", dependencies: ["CPlatform"]),
         .target(name: "ReinsConfig", dependencies: ["ReinsCore", "CYAML"]),
         // Byte links (serial, pty, UDP, TCP) and ZeroMQ; they know nothing about protocols.
         .target(name: "ReinsTransport", dependencies: ["ReinsCore", "ReinsConfig", "CPlatform", "CSerialPort", "CZMQ"]),

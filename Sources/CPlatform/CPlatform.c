@@ -64,3 +64,61 @@ void reins_prefault_stack(size_t bytes) {
     volatile unsigned char *stack = alloca(bytes);
     for (size_t i = 0; i < bytes; i += 4096) stack[i] = 0;
 }
+
+#include <signal.h>
+#include <termios.h>
+
+static struct termios saved_terminal;
+static volatile sig_atomic_t terminal_fd = -1;
+
+void reins_terminal_restore(void) {
+    int fd = terminal_fd;
+    if (fd < 0) return;
+    terminal_fd = -1;
+    tcsetattr(fd, TCSAFLUSH, &saved_terminal);
+}
+
+static void restore_and_reraise(int signal_number) {
+    reins_terminal_restore();
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    sigaction(signal_number, &action, NULL);
+    raise(signal_number);
+}
+
+static void restore_at_exit(void) {
+    reins_terminal_restore();
+}
+
+int reins_terminal_raw(int fd) {
+    struct termios mode;
+    if (tcgetattr(fd, &mode) != 0) return errno;
+    if (terminal_fd < 0) saved_terminal = mode;
+    mode.c_lflag &= ~(ICANON | ECHO | ECHONL | IEXTEN);
+    mode.c_lflag |= ISIG;
+    mode.c_iflag &= ~(IXON | ICRNL | INLCR | IGNCR);
+    mode.c_cc[VMIN] = 0;
+    mode.c_cc[VTIME] = 0;
+    static int installed = 0;
+    if (!installed) {
+        installed = 1;
+        atexit(restore_at_exit);
+        const int crashes[] = { SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE };
+        for (size_t i = 0; i < sizeof(crashes) / sizeof(crashes[0]); i++) {
+            struct sigaction action;
+            memset(&action, 0, sizeof(action));
+            action.sa_handler = restore_and_reraise;
+            sigemptyset(&action.sa_mask);
+            action.sa_flags = SA_RESETHAND | SA_NODEFER;
+            sigaction(crashes[i], &action, NULL);
+        }
+    }
+    terminal_fd = fd;
+    if (tcsetattr(fd, TCSAFLUSH, &mode) != 0) {
+        terminal_fd = -1;
+        return errno;
+    }
+    return 0;
+}

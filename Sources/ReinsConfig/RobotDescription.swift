@@ -158,6 +158,15 @@ public enum SafeStopBehaviour: String, CaseIterable, Sendable {
     public static func behaviour(for kind: RobotKind) -> SafeStopBehaviour {
         allCases.first { $0.kind == kind }!
     }
+
+    /// What the safety filter's fallback does for this kind, in words ("hold", "slow to a stop", "hover").
+    public var fallbackName: String {
+        switch self {
+        case .holdThenTorqueOff: return "hold"
+        case .brakeAndCentre: return "slow to a stop"
+        case .hoverThenLand: return "hover"
+        }
+    }
 }
 
 public struct SafetySettings: Sendable, Equatable {
@@ -175,6 +184,15 @@ public struct SafetySettings: Sendable, Equatable {
     /// Arms: a joint that stays farther than `trackingErrorRadians` from its goal for this long
     /// without closing in on it (a seized joint, a collision, a servo that gave up) is a fault.
     public var trackingErrorSeconds: Double
+    /// While a person is in control and their device sends nothing for this long, the robot falls
+    /// back to the kind's fallback (hold, slow to a stop, hover) until it speaks again.
+    public var operatorTimeout: Double = SafetySettings.defaultOperatorTimeoutSeconds
+    /// When the monitor asks for a takeover, the robot holds this long for the operator before the
+    /// episode ends as a failure.
+    public var takeoverWait: Double = SafetySettings.defaultTakeoverWaitSeconds
+
+    public static let defaultOperatorTimeoutSeconds = 0.2
+    public static let defaultTakeoverWaitSeconds = 10.0
 
     /// Tracking-error defaults: 0.1 rad is above what a loaded hobby servo sags under gravity, and
     /// 0.5 s is far longer than a healthy servo takes to move that far toward its goal.

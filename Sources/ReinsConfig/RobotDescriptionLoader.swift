@@ -402,7 +402,8 @@ extension RobotDescription {
         let expected = SafeStopBehaviour.behaviour(for: kind)
         guard let node = top.require("safety", hint: "{watchdog_timeout_ms: 50, max_change_per_tick: 0.05, safe_stop: \(expected.rawValue)}"),
               let safety = reader.mapping(node, path: "safety", keys: ["watchdog_timeout_ms", "max_change_per_tick", "safe_stop", "hold_seconds",
-                                                                        "max_consecutive_overruns", "tracking_error_rad", "tracking_error_ms"]) else { return nil }
+                                                                        "max_consecutive_overruns", "tracking_error_rad", "tracking_error_ms",
+                                                                        "operator_timeout_ms", "takeover_wait_ms"]) else { return nil }
         let watchdog = safety.requiredDouble("watchdog_timeout_ms", in: 1...10_000, unit: "ms", hint: "50")
         let maxChange = safety.requiredDouble("max_change_per_tick", in: 1e-6...1e6, unit: "action units", hint: "0.05")
         var stop = safety.requiredChoice("safe_stop", as: SafeStopBehaviour.self)
@@ -426,10 +427,13 @@ extension RobotDescription {
         }
         let trackingError = safety.double("tracking_error_rad", default: SafetySettings.defaultTrackingErrorRadians, in: 0.005...3.2, unit: "rad")
         let trackingTime = safety.double("tracking_error_ms", default: SafetySettings.defaultTrackingErrorSeconds * 1000, in: 10...60_000, unit: "ms")
+        let operatorTimeout = safety.double("operator_timeout_ms", default: SafetySettings.defaultOperatorTimeoutSeconds * 1000, in: 10...10_000, unit: "ms")
+        let takeoverWait = safety.double("takeover_wait_ms", default: SafetySettings.defaultTakeoverWaitSeconds * 1000, in: 0...600_000, unit: "ms")
         guard let watchdog, let maxChange, let stop else { return nil }
         return SafetySettings(watchdogTimeout: watchdog / 1000, maxChangePerTick: maxChange, safeStop: stop,
                               safeStopHoldSeconds: hold, maxConsecutiveOverruns: overruns,
-                              trackingErrorRadians: trackingError, trackingErrorSeconds: trackingTime / 1000)
+                              trackingErrorRadians: trackingError, trackingErrorSeconds: trackingTime / 1000,
+                              operatorTimeout: operatorTimeout / 1000, takeoverWait: takeoverWait / 1000)
     }
 
     private static func decodeMonitor(_ top: MappingView, reader: ConfigReader) -> MonitorSettings? {

@@ -47,6 +47,8 @@ public enum EpisodeOutcome: UInt8, Sendable, CaseIterable, CustomStringConvertib
     case timeout = 2
     /// Stopped by a fault, a safe stop or the user.
     case aborted = 3
+    /// Thrown away by the operator (re-record): `reins fit` never trains on it.
+    case discarded = 4
 
     public var description: String {
         switch self {
@@ -54,6 +56,29 @@ public enum EpisodeOutcome: UInt8, Sendable, CaseIterable, CustomStringConvertib
         case .failure: return "failure"
         case .timeout: return "timeout"
         case .aborted: return "aborted"
+        case .discarded: return "discarded"
+        }
+    }
+}
+
+/// Why control changed hands (the `cause` of a takeover, recovered, hand-back or operator-lost
+/// event; its `code`).
+public enum InterventionCause: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// The operator's own decision (a key, a button, the scripted operator's judgement).
+    case operatorDecision = 0
+    /// The monitor asked for a takeover and the operator answered it.
+    case monitorRequest = 1
+    /// The operator's device went silent for longer than `operator_timeout_ms`.
+    case timeout = 2
+    /// Nobody answered the monitor's takeover request in time.
+    case unanswered = 3
+
+    public var description: String {
+        switch self {
+        case .operatorDecision: return "operator"
+        case .monitorRequest: return "monitor_request"
+        case .timeout: return "timeout"
+        case .unanswered: return "unanswered"
         }
     }
 }
@@ -158,6 +183,11 @@ public struct TickSample {
     public var rule: UInt8 = 0
     public var response: ResponseTaken = .none
     public var takeoverRequested = false
+    /// Control changed hands this tick (`takeover`, `recovered`, `handback`, `operatorLost`), and why.
+    public var intervention: RunEventKind?
+    public var interventionCause: InterventionCause = .operatorDecision
+    /// Which of the run's operators drove a human tick (an index into the recorder's operator names).
+    public var operatorIndex: UInt8 = 0
     /// `ClampReason` bits the safety filter applied.
     public var clamps: UInt32 = 0
     /// Lateness of this tick's start, and the previous tick's duration, ns.
@@ -168,4 +198,47 @@ public struct TickSample {
     public var stateAgeNanoseconds: UInt64 = 0
 
     public init() {}
+}
+/// Something that happens during a run besides ticks, recorded on `/reins/event` with a code and
+/// a value whose meaning depends on the kind.
+public enum RunEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// A driver or runtime fault. `code`: the driver's fault code; `value`: a reading, if any.
+    case fault = 0
+    /// The monitor or corrector asked the operator to take over. `value`: the sensitivity or
+    /// confidence that triggered it.
+    case takeoverRequest = 1
+    /// The runtime performed the robot kind's safe stop. `code`: what caused it.
+    case safeStop = 2
+    /// The loop missed its deadline. `code`: skipped periods; `value`: lateness in seconds.
+    case overrun = 3
+    /// An operator's mark, such as RaC's "recovered" key. `code`: the caller's meaning.
+    case mark = 4
+    /// A person took control from the policy. `code`: the `InterventionCause`.
+    case takeover = 5
+    /// The operator marked the robot recovered: correction starts. `code`: the `InterventionCause`.
+    case recovered = 6
+    /// The operator handed control back to the policy (or ended the episode). `code`: the cause.
+    case handback = 7
+    /// The operator's device went silent while a person was in control: the robot fell back to
+    /// the kind's fallback. `value`: the device's silence in seconds.
+    case operatorLost = 8
+
+    public var description: String {
+        switch self {
+        case .fault: return "fault"
+        case .takeoverRequest: return "takeover_request"
+        case .safeStop: return "safe_stop"
+        case .overrun: return "overrun"
+        case .mark: return "mark"
+        case .takeover: return "takeover"
+        case .recovered: return "recovered"
+        case .handback: return "handback"
+        case .operatorLost: return "operator_lost"
+        }
+    }
+
+    /// Whether `code` holds an `InterventionCause` (the events that change who is in control).
+    public var isIntervention: Bool {
+        self == .takeover || self == .recovered || self == .handback || self == .operatorLost
+    }
 }

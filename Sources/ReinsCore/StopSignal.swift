@@ -1,3 +1,4 @@
+import CPlatform
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -12,6 +13,8 @@ public enum StopSignal {
     public static func install() {
         let handler: @convention(c) (Int32) -> Void = { signal in
             if StopSignal.raised.exchange(signal, ordering: .relaxed) != 0 && signal == SIGINT {
+                // A keyboard operator's terminal gets its mode back even on the way out.
+                reins_terminal_restore()
                 _exit(130)
             }
         }

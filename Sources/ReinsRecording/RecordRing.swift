@@ -20,6 +20,8 @@ struct SlotHeader: BitwiseCopyable {
     var flags: UInt8 = 0
     /// Episode outcome or event kind.
     var detail: UInt8 = 0
+    /// The operator who drove a human tick (index into the recorder's operator names).
+    var operatorIndex: UInt8 = 0
     var stateCount: UInt16 = 0
     var observationCount: UInt16 = 0
     var proposedCount: UInt16 = 0

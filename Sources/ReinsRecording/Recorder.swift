@@ -63,9 +63,11 @@ public final class Recorder: @unchecked Sendable {
     /// - Parameters:
     ///   - stateNames: the state layout; by default what the robot's driver reports (`StateLayout.names`).
     ///   - metadata: further metadata records by name (not `robot`, `policy`, `reins`, `recording`).
+    ///   - operators: the names of the people who may drive (a device's operator, or a remote
+    ///     channel's allow-list): every human tick records its operator's name.
     ///   - ringSlots: records the ring holds; by default 2 s of ticks at the control rate, at least 2048.
     public init(path: String, robot: RobotDescription, stateNames: [String]? = nil, policy: PolicyIdentity? = nil,
-                metadata: [String: [String: String]] = [:], commandLine: [String] = CommandLine.arguments,
+                metadata: [String: [String: String]] = [:], operators: [String] = [], commandLine: [String] = CommandLine.arguments,
                 ringSlots: Int? = nil) throws(RecorderError) {
         for name in metadata.keys where RecordingFormat.reservedMetadataNames.contains(name) {
             throw RecorderError(description: "metadata record `\(name)` is written by the recorder; name yours differently")
@@ -127,7 +129,7 @@ public final class Recorder: @unchecked Sendable {
             "start_wall_time_ns": String(startWallNanoseconds),
             "start_monotonic_ns": String(startMonotonicNanoseconds),
         ]
-        sink = RecordingSink(writer: writer, channelMetadata: names, startWall: startWallNanoseconds, startMonotonic: startMonotonicNanoseconds)
+        sink = RecordingSink(writer: writer, channelMetadata: names, operators: operators, startWall: startWallNanoseconds, startMonotonic: startMonotonicNanoseconds)
         writer.addMetadata(name: "robot", robotEntries)
         if let policy { writer.addMetadata(name: "policy", policy.metadata) }
         writer.addMetadata(name: "reins", reinsEntries)
@@ -166,6 +168,7 @@ public final class Recorder: @unchecked Sendable {
         header.episode = sample.episode
         header.source = sample.source.rawValue
         header.segment = sample.segment.rawValue
+        header.operatorIndex = sample.operatorIndex
         header.flags = (sample.freshState ? 1 : 0) | (sample.takeoverRequested ? 2 : 0)
         header.sensitivity = sample.sensitivity
         header.innovationEntry = sample.innovationEntry

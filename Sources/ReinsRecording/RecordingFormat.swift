@@ -59,6 +59,7 @@ public enum RecordingFormat {
         "episode":{"type":"integer","minimum":0,"description":"Episode number the tick belongs to"},\#
         "source":{"type":"string","enum":\#(enumeration(ControlSource.self)),"description":"Who produced the applied action"},\#
         "segment":{"type":"string","enum":\#(enumeration(Segment.self)),"description":"RaC segment"},\#
+        "operator":{"type":"string","description":"Who drove a human tick (the operator's name from the device or the allow-list); absent on other ticks"},\#
         "fresh":{"type":"boolean","description":"Whether the driver delivered fresh state this tick"},\#
         "state":\#(vector("Measured state, in the robot metadata's state_names order")),\#
         "observation":\#(vector("What the policy saw, in observation_names order")),\#
@@ -101,10 +102,11 @@ public enum RecordingFormat {
         """#
 
     static let eventSchema = #"""
-        {\#(dialect),"title":"reins.Event","description":"A fault, takeover request, safe stop, overrun or operator mark.","type":"object","properties":{\#
+        {\#(dialect),"title":"reins.Event","description":"A fault, takeover request, safe stop, overrun, operator mark, or a change of who is in control (takeover, recovered, handback, operator_lost).","type":"object","properties":{\#
         "kind":{"type":"string","enum":\#(enumeration(RunEventKind.self))},\#
         "code":{"type":"integer","description":"Meaning depends on the kind (fault code, skipped periods, mark)"},\#
         "value":{"type":"number","description":"Meaning depends on the kind; absent when the event has none (or it is not finite)"},\#
+        "cause":{"type":"string","enum":\#(enumeration(InterventionCause.self)),"description":"Why control changed hands (takeover, recovered, handback, operator_lost only): the operator's decision, the monitor's request, the device's timeout, or an unanswered request"},\#
         "t":{"type":"number","description":"Seconds since the recording started"},\#
         "episode":{"type":"integer","minimum":0,"description":"The episode open at the time; absent between episodes"}},\#
         "required":["kind","code","t"],"additionalProperties":false}

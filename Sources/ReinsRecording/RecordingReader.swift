@@ -32,6 +32,8 @@ public struct RecordedTick: Sendable {
     public var previousTickNanoseconds: UInt32
     /// How old the measured state was when the tick used it (0 in recordings made before it was recorded).
     public var stateAgeNanoseconds: UInt64
+    /// Who drove a human tick, when the recording names its operators.
+    public var operatorName: String?
 }
 
 /// An episode: its ticks in order, with the start and end records when the file has them.
@@ -56,6 +58,8 @@ public struct RecordedEvent: Sendable {
     public var code: Int64
     public var value: Double
     public var t: Double
+    /// Why control changed hands (takeover, recovered, handback, operator_lost).
+    public var cause: InterventionCause?
     /// The episode open when it happened.
     public var episode: UInt32?
 }
@@ -164,7 +168,8 @@ public enum RecordingReader {
                 }
                 recording.events.append(RecordedEvent(
                     kind: kind, code: (object["code"] as? NSNumber)?.int64Value ?? 0, value: number(object["value"]) ?? .nan,
-                    t: t, episode: unsigned(object["episode"]).flatMap(UInt32.init(exactly:))))
+                    t: t, cause: (object["cause"] as? String).flatMap { name in InterventionCause.allCases.first { $0.description == name } },
+                    episode: unsigned(object["episode"]).flatMap(UInt32.init(exactly:))))
             }
         }
         return recording
@@ -221,7 +226,7 @@ public enum RecordingReader {
             takeoverRequested: monitor["takeover_requested"] as? Bool ?? false, clamps: clamps,
             periodErrorNanoseconds: unsigned(timing["period_error_ns"]).flatMap(UInt32.init(exactly:)) ?? 0,
             previousTickNanoseconds: unsigned(timing["previous_tick_ns"]).flatMap(UInt32.init(exactly:)) ?? 0,
-            stateAgeNanoseconds: unsigned(timing["state_age_ns"]) ?? 0)
+            stateAgeNanoseconds: unsigned(timing["state_age_ns"]) ?? 0, operatorName: object["operator"] as? String)
     }
 
     /// The five arrays in `RecordingFormat.vectorFields` order, nil if one is missing or holds a non-number.

@@ -20,16 +20,23 @@ final class RecordingSink: @unchecked Sendable {
     private var chunkOpenedAt: UInt64 = 0
     private var chunkOpenedSize = 0
     private var openEpisode: UInt32?
+    /// Operator names as JSON strings, by index.
+    private let operatorNames: [[UInt8]]
     private var ticks = 0
     private var episodeRecords = 0
     private var events = 0
     private var writeError: SystemError?
     private var lostToWriteError = 0
 
-    init(writer: MCAPWriter, channelMetadata: [String: String], startWall: UInt64, startMonotonic: UInt64) {
+    init(writer: MCAPWriter, channelMetadata: [String: String], operators: [String], startWall: UInt64, startMonotonic: UInt64) {
         self.writer = writer
         self.startWall = startWall
         self.startMonotonic = startMonotonic
+        operatorNames = operators.map { name in
+            var text: [UInt8] = []
+            JSONText.appendString(name, to: &text)
+            return text
+        }
         json.reserveCapacity(1 << 14)
         let tickSchema = writer.addSchema(name: "reins.Tick", encoding: "jsonschema", data: Array(RecordingFormat.tickSchema.utf8))
         let episodeSchema = writer.addSchema(name: "reins.Episode", encoding: "jsonschema", data: Array(RecordingFormat.episodeSchema.utf8))
@@ -115,6 +122,10 @@ final class RecordingSink: @unchecked Sendable {
             append(#","code":"#)
             JSONText.appendInteger(header.code, to: &json)
             appendOptional(#","value":"#, header.value)
+            if let kind = RunEventKind(rawValue: header.detail), kind.isIntervention {
+                append(#","cause":"#)
+                JSONText.appendString((InterventionCause(rawValue: UInt8(clamping: header.code)) ?? .operatorDecision).description, to: &json)
+            }
             append(#","t":"#)
             JSONText.appendNumber(t, to: &json)
             if let openEpisode {
@@ -141,6 +152,10 @@ final class RecordingSink: @unchecked Sendable {
         JSONText.appendString((ControlSource(rawValue: header.source) ?? .policy).description, to: &json)
         append(#","segment":"#)
         JSONText.appendString((Segment(rawValue: header.segment) ?? .autonomous).description, to: &json)
+        if header.source == ControlSource.human.rawValue, Int(header.operatorIndex) < operatorNames.count {
+            append(#","operator":"#)
+            json.append(contentsOf: operatorNames[Int(header.operatorIndex)])
+        }
         append(header.flags & 1 != 0 ? #","fresh":true"# : #","fresh":false"#)
         let counts = [header.stateCount, header.observationCount, header.proposedCount, header.correctedCount, header.appliedCount]
         var offset = 0

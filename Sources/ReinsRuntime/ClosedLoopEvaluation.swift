@@ -37,7 +37,7 @@ public enum ClosedLoopEvaluation {
         let run = try Run(plan, simulators: simulators)
         defer { run.close() }
         try run.activate()
-        run.start()
+        try run.start()
         _ = run.wait()
         let pipeline = run.pipeline!
         return Result(totals: pipeline.totals, fault: pipeline.fault, largestAttackChange: pipeline.attack?.largestActionChange ?? 0)

@@ -29,6 +29,13 @@ public struct StatusSnapshot: BitwiseCopyable, Sendable {
     public var holdingForTakeover = false
     /// How old the measured state was when the tick used it, ns.
     public var stateAgeNanoseconds: UInt64 = 0
+    /// Who produced this tick's action and its RaC segment (`ControlSource`, `Segment` raw values).
+    public var source: UInt8 = 0
+    public var segment: UInt8 = 0
+    /// A person is in control and their device has gone silent: the robot is on its fallback.
+    public var operatorSilent = false
+    /// Between teleoperated episodes: waiting for the operator's start button.
+    public var waitingForEpisode = false
 
     public init() {}
 }
@@ -51,6 +58,19 @@ public struct PipelineTotals: Sendable {
     public var recordDrops: UInt64 = 0
     /// Sum of the task's cost over ticks (see `RobotTask.cost`); mean = costSum / ticks.
     public var costSum = 0.0
+    /// Ticks by RaC segment (index = `Segment` raw value) and by who was in control.
+    public var segmentTicks = [UInt64](repeating: 0, count: Segment.allCases.count)
+    public var humanTicks: UInt64 = 0
+    /// Control changes: takeovers by cause (index = `InterventionCause` raw value), hand-backs,
+    /// recovered marks, and the times an operator's device went silent while they drove.
+    public var takeovers = [UInt64](repeating: 0, count: InterventionCause.allCases.count)
+    public var handbacks: UInt64 = 0
+    public var recoveredMarks: UInt64 = 0
+    public var operatorLost: UInt64 = 0
+    /// Ticks between teleoperated episodes (driven, not recorded).
+    public var betweenEpisodeTicks: UInt64 = 0
+
+    public var takeoverCount: UInt64 { takeovers.reduce(0, &+) }
 
     public var meanCost: Double { ticks > 0 ? costSum / Double(ticks) : .nan }
 }
@@ -189,22 +209,27 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         clock.markPhase()
         let state = UnsafeBufferPointer(session.state.values)
 
-        // 2. Episode boundaries: a new goal from the current state.
-        if needsReset {
+        // 2. Episode boundaries: a new goal from the current state, once the source is ready
+        // (teleoperation waits for the operator's start button; the ticks before are not an episode's).
+        if needsReset && source.readyForEpisode {
             task.reset(state: state, random: &random)
             episodeStartTick = clock.tick
             needsReset = false
             source.episodeStarted()
             if judgesEpisodes { _ = recorder?.episodeStarted(episode: episode, at: now) }
         }
+        let inEpisode = !needsReset
+        let elapsed = inEpisode ? Double(clock.tick &- episodeStartTick) * period : 0
 
         // 3. Observe and propose.
         builder.build(state: state, into: observation)
         if let attack { attack.perturb(UnsafeMutableBufferPointer(rebasing: observation[0..<observationCount])) }
         var sample = TickSample()
         var proposal = Proposal(proposed: proposed, corrected: corrected)
-        source.propose(ActionInput(observation: observationBuffer, state: state, lastApplied: port.applied), into: &proposal, sample: &sample)
-        account(sample, at: now)
+        source.propose(ActionInput(observation: observationBuffer, state: state, lastApplied: port.applied,
+                                   tick: clock.tick, now: now, elapsed: elapsed),
+                       into: &proposal, sample: &sample)
+        if inEpisode { account(sample, at: now) } else { totals.betweenEpisodeTicks &+= 1 }
         clock.markPhase()
 
         // 4. Safety filter, then the robot.
@@ -218,7 +243,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
 
         // 5. Record.
         totals.ticks &+= 1
-        if let recorder {
+        if let recorder, inEpisode || !judgesEpisodes {
             sample.tick = clock.tick
             sample.monotonicNanoseconds = now
             sample.episode = episode
@@ -236,7 +261,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
 
         // 6. Judge the episode.
         let cost = task.cost(state: state)
-        if judgesEpisodes { judge(state: state, cost: cost, tick: clock.tick, at: now) }
+        if judgesEpisodes && inEpisode { judge(state: state, cost: cost, tick: clock.tick, at: now, request: proposal.endEpisode) }
 
         snapshot.tick = clock.tick
         snapshot.time = now
@@ -251,12 +276,16 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         snapshot.stateAgeNanoseconds = stateAge
         snapshot.response = sample.response.rawValue
         snapshot.holdingForTakeover = sample.response == .takeover && proposal.fallback
+        snapshot.source = sample.source.rawValue
+        snapshot.segment = sample.segment.rawValue
+        snapshot.operatorSilent = sample.source == .human && proposal.fallback
+        snapshot.waitingForEpisode = !inEpisode && judgesEpisodes
         snapshot.taskCost = cost
         snapshot.headline = task.statusHeadline(state: state)
         status.push(snapshot)
         clock.markPhase()
 
-        if proposal.finished { return .finished }
+        if proposal.finished || proposal.stopRun { return .finished }
         if let episodeLimit, totals.episodes >= episodeLimit { return .finished }
         if let tickLimit, clock.tick &+ 1 >= tickLimit { return .finished }
         return .proceed
@@ -271,16 +300,39 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             totals.takeoverRequests &+= 1
             _ = recorder?.event(.takeoverRequest, code: Int64(sample.rule), value: sample.sensitivity, at: now)
         }
+        totals.segmentTicks[Int(sample.segment.rawValue)] &+= 1
+        if sample.source == .human { totals.humanTicks &+= 1 }
+        if let intervention = sample.intervention {
+            switch intervention {
+            case .takeover: totals.takeovers[Int(sample.interventionCause.rawValue)] &+= 1
+            case .handback: totals.handbacks &+= 1
+            case .recovered: totals.recoveredMarks &+= 1
+            case .operatorLost: totals.operatorLost &+= 1
+            default: break
+            }
+            _ = recorder?.event(intervention, code: Int64(sample.interventionCause.rawValue), at: now)
+        }
         if sample.sensitivity.isFinite { totals.maximumSensitivity = max(totals.maximumSensitivity, sample.sensitivity) }
         if sample.confidence.isFinite { totals.minimumConfidence = min(totals.minimumConfidence, sample.confidence) }
     }
 
-    private func judge(state: UnsafeBufferPointer<Double>, cost: Double, tick: UInt64, at now: UInt64) {
+    private func judge(state: UnsafeBufferPointer<Double>, cost: Double, tick: UInt64, at now: UInt64, request: EpisodeEndRequest?) {
         totals.costSum += cost
         let elapsed = Double(tick &- episodeStartTick + 1) * period
         var verdict = task.evaluate(state: state, elapsed: elapsed)
         var outcome: EpisodeOutcome?
-        if fixedHorizon && verdict == .success {
+        switch request {
+        case .outcome(let marked):
+            // The operator's mark (or an unanswered takeover request) decides.
+            verdict = marked == .success ? .success : .failure
+            outcome = marked
+        case .judged:
+            // Handed back after the correction: the task judges the robot as it stands now.
+            if verdict == .running { verdict = .failure }
+        case nil:
+            break
+        }
+        if fixedHorizon && verdict == .success && request == nil {
             succeededThisEpisode = true
             verdict = .running
         }
@@ -291,11 +343,13 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         if verdict != .running {
             let result = outcome ?? (verdict == .success ? .success : .failure)
             totals.outcomes[Int(result.rawValue)] &+= 1
-            totals.episodes &+= 1
+            // A discarded episode is re-recorded: it does not count toward `--episodes`.
+            if result != .discarded { totals.episodes &+= 1 }
             _ = recorder?.episodeEnded(episode: episode, outcome: result, at: now)
             episode &+= 1
             needsReset = true
             succeededThisEpisode = false
+            source.episodeEnded()
         }
     }
 

@@ -16,6 +16,23 @@ public enum RunSource {
     case expert(noise: Double)
     /// A trajectory replayed through the safety filter after a ramp to its first row.
     case trajectory(Trajectory)
+    /// A person drives whole demonstrations through the plan's operator device (teleoperation).
+    case teleoperation
+}
+
+/// Who may intervene in a run.
+public enum OperatorChoice {
+    /// The scripted operator (`--operator sim`), built for the run's task and seed.
+    case scripted
+    /// A person's device (keyboard, gamepad, leader arm, remote).
+    case device(any OperatorDevice)
+
+    public var names: [String] {
+        switch self {
+        case .scripted: return ["scripted"]
+        case .device(let device): return device.operatorNames
+        }
+    }
 }
 
 /// Everything a run needs to know before anything moves.
@@ -34,6 +51,12 @@ public struct RunPlan {
     public var episodeLimit: UInt32?
     /// Run every episode for the task's full time (experiments compare costs over equal horizons).
     public var fixedHorizon = false
+    /// The operator who may take over from the policy, or who drives a teleoperation.
+    public var `operator`: OperatorChoice?
+    /// After a correction, hand control back to the policy instead of ending the episode.
+    public var resumeAfterCorrection = false
+    /// Teleoperation: each episode waits for the operator's start button.
+    public var waitForStart = true
 
     public init(robot: RobotDescription, source: RunSource) {
         self.robot = robot
@@ -59,6 +82,8 @@ public final class Run {
     public private(set) var pipeline: ControlPipeline?
     public private(set) var loop: ControlLoop?
     public private(set) var recorder: Recorder?
+    /// The operator's device once started (stopped by `close`).
+    public private(set) var device: (any OperatorDevice)?
 
     public init(_ plan: RunPlan, simulators: (any SimulatorLauncher)?) throws(DeviceError) {
         self.plan = plan
@@ -73,10 +98,24 @@ public final class Run {
     /// The action source the plan names, for this robot and task.
     private func makeSource(task: any RobotTask) -> any ActionSource {
         let robot = plan.robot
+        let device = plan.operator.map { choice -> any OperatorDevice in
+            switch choice {
+            case .scripted: return ScriptedOperator(robot: robot, task: task, seed: plan.seed, rateHz: plan.rateHz)
+            case .device(let device): return device
+            }
+        }
+        self.device = device
         switch plan.source {
-        case .policy(let network, _, _): return PolicySource(network: network, robot: robot, rateHz: plan.rateHz)
+        case .policy(let network, _, _):
+            let policy = PolicySource(network: network, robot: robot, rateHz: plan.rateHz)
+            guard let device else { return policy }
+            return InterventionArbiter(policy: policy, device: device, robot: robot, rateHz: plan.rateHz,
+                                       resumeAfterCorrection: plan.resumeAfterCorrection)
         case .expert(let noise): return ExpertSource(ExpertFactory.make(for: robot, task: task), noise: noise, seed: plan.seed)
         case .trajectory(let trajectory): return TrajectorySource(trajectory, robot: robot, rateHz: plan.rateHz)
+        case .teleoperation:
+            precondition(device != nil, "a teleoperation plan names its operator")
+            return OperatorSource(device: device!, robot: robot, rateHz: plan.rateHz, waitsForStart: plan.waitForStart)
         }
     }
 
@@ -86,15 +125,31 @@ public final class Run {
         if case .policy(let network, let certificate, _) = plan.source {
             identity = PolicyIdentity(network: network, certificate: certificate)
         }
-        recorder = try Recorder(path: path, robot: plan.robot, policy: identity)
+        var metadata: [String: [String: String]] = [:]
+        if let choice = plan.operator {
+            var entries = ["names": "[" + choice.names.map(\.jsonQuoted).joined(separator: ",") + "]"]
+            switch choice {
+            case .scripted: entries["device"] = "scripted operator"
+            case .device(let device): entries["device"] = device.deviceName
+            }
+            if case .policy = plan.source { entries["after_correction"] = plan.resumeAfterCorrection ? "resume" : "end_episode" }
+            metadata["operator"] = entries
+        }
+        recorder = try Recorder(path: path, robot: plan.robot, policy: identity, metadata: metadata, operators: plan.operator?.names ?? [])
     }
 
     /// Builds the pipeline, warms it up and starts the loop on its own thread.
     /// - Parameter safeStopProgress: hears what the safe stop waits for (on the loop thread).
+    /// Starts the operator's device first (it may refuse: a leader arm far from the follower).
     @discardableResult
-    public func start(safeStopProgress: @escaping (String) -> Void = { _ in }) -> RealtimeReport {
+    public func start(safeStopProgress: @escaping (String) -> Void = { _ in }) throws(DeviceError) -> RealtimeReport {
         let task = TaskFactory.make(for: plan.robot)
-        let pipeline = ControlPipeline(session: session, source: makeSource(task: task), task: task, recorder: recorder,
+        let source = makeSource(task: task)
+        if let device {
+            _ = session.driver.read(into: session.state, deadline: MonotonicClock.deadline(in: 0.1))
+            try device.start(robot: plan.robot, follower: UnsafeBufferPointer(session.state.values))
+        }
+        let pipeline = ControlPipeline(session: session, source: source, task: task, recorder: recorder,
                                        seed: plan.seed, rateHz: plan.rateHz)
         pipeline.tickLimit = plan.tickLimit
         pipeline.episodeLimit = plan.episodeLimit
@@ -131,8 +186,9 @@ public final class Run {
         return loop.wait()
     }
 
-    /// Disconnects the robot and stops its simulator (after the safe stop).
+    /// Stops the operator's device, disconnects the robot and stops its simulator (after the safe stop).
     public func close() {
+        device?.stop()
         session.close()
     }
 }

@@ -35,7 +35,11 @@ struct DeployCommand: ParsableCommand {
             on Ctrl-C, after --duration or --episodes, or on a fault, always with the robot kind's \
             safe stop, and prints a summary.
 
-            Exit codes: 0 finished, 2 bad input, 3 policy refused, 4 faulted, 5 robot unavailable.
+            With --operator a person (or the scripted operator) can take over at any tick: \
+            recovery until "recovered", correction until hand-back, recorded as RaC segments with \
+            the policy's own proposal kept beside the person's action on every human tick.
+
+            Exit codes: 0 finished, 2 bad input, 3 policy refused, 4 faulted, 5 robot or operator device unavailable.
             """)
 
     @OptionGroup var options: RobotOptions
@@ -72,6 +76,12 @@ struct DeployCommand: ParsableCommand {
     @Flag(help: "Print only the summary.")
     var quiet = false
 
+    @Option(name: .customLong("operator"), help: ArgumentHelp(OperatorDeviceSpec.help + ". The operator may take over from the policy."))
+    var operatorDevice: String?
+
+    @Flag(help: "With --operator: after a correction, hand control back to the policy instead of ending the episode.")
+    var resumeAfterCorrection = false
+
     @Option(parsing: .unconditional,
             help: NumberRange.observationEpsilon.help("Robustness experiments: perturb every measured observation by an adversarial offset of this L2 size each tick."),
             transform: NumberRange.observationEpsilon.parse)
@@ -102,6 +112,9 @@ struct DeployCommand: ParsableCommand {
         let inputs = robot.inputFiles + [policy, PolicyNetwork.companionConfigPath(for: policy)]
         let output = try record.map { try outputFile($0, kind: .mcap, option: "--record", inputs: inputs, force: force) }
         var plan = options.plan(robot, .policy(network, certificate: robustness, attack: attack))
+        if resumeAfterCorrection && operatorDevice == nil { throw badInput("--resume-after-correction needs --operator") }
+        plan.operator = try operatorDevice.map { try OperatorDeviceSpec.parse($0, robot: robot, option: "--operator") }
+        plan.resumeAfterCorrection = resumeAfterCorrection
         plan.controlRateHz = rate
         plan.speed = speed
         plan.spinMicroseconds = spin
@@ -168,6 +181,17 @@ struct CommandLineRun {
                 print("expert: scripted \(robot.kind.rawValue) expert" + (noise > 0 ? ", DART noise σ \(noise) on the executed action" : ""))
             case .trajectory(let trajectory):
                 print("trajectory: \(trajectory.actions.count) actions, through the safety filter after a ramp to the first")
+            case .teleoperation:
+                print("teleoperation: a person drives every episode (source human, segment demo)")
+            }
+            if let choice = plan.operator {
+                let name: String
+                switch choice {
+                case .scripted: name = "scripted operator (RaC: takes over on a stall, a drift or the monitor's request)"
+                case .device(let device): name = "\(device.deviceName) (\(device.operatorNames.joined(separator: ", ")))"
+                }
+                print("operator: \(name); silent for \(fixed(robot.safety.operatorTimeout * 1000, 0)) ms → \(robot.safety.safeStop.fallbackName)")
+                if let instructions = OperatorDeviceSpec.instructions(choice, robot: robot) { print(instructions) }
             }
             if let simulator = session.launchedSimulator { print("simulator: " + simulator.connectionLines.joined(separator: "; ")) }
         }
@@ -187,7 +211,14 @@ struct CommandLineRun {
             }
         }
         StopSignal.install()
-        let realtime = run.start(safeStopProgress: printSafeStopProgress)
+        let realtime: RealtimeReport
+        do {
+            realtime = try run.start(safeStopProgress: printSafeStopProgress)
+        } catch {
+            printError("cannot start the operator device: \(error)")
+            printError("safe stop: " + session.driver.safeStop(reason: "operator device unavailable", progress: printSafeStopProgress).description)
+            throw ExitCode(RunExit.unavailable)
+        }
         guard let pipeline = run.pipeline, let loop = run.loop else { return }
         if !quiet { print("loop: \(fixed(plan.loopRateHz, 0)) Hz; \(realtime)") }
         let status = LiveStatus(pipeline: pipeline, loop: loop, quiet: quiet)

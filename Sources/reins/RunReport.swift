@@ -18,6 +18,7 @@ final class LiveStatus {
     private var latest = StatusSnapshot()
     private var previous: (tick: UInt64, time: UInt64)?
     private var lastPrint: UInt64 = 0
+    private var rangBell = false
 
     init(pipeline: ControlPipeline, loop: ControlLoop, quiet: Bool) {
         self.pipeline = pipeline
@@ -51,7 +52,14 @@ final class LiveStatus {
         } else if let headline = task.headlineField {
             line += Self.show(headline, latest.headline)
         }
-        line += latest.holdingForTakeover ? "  TAKEOVER REQUESTED: holding (no operator attached)" : ""
+        line += Self.control(latest, hasOperator: pipeline.source is InterventionArbiter || pipeline.source is OperatorSource)
+        // A takeover request rings the terminal bell once, so a person looking away hears it.
+        if latest.holdingForTakeover && pipeline.source is InterventionArbiter {
+            if !rangBell { line += "\u{7}" }
+            rangBell = true
+        } else {
+            rangBell = false
+        }
         line += latest.fresh ? "" : "  STALE (state \(latest.stateAgeNanoseconds == .max ? "never read" : "\(latest.stateAgeNanoseconds / 1_000_000) ms old"))"
         if terminal {
             print("\r\u{1B}[2K" + line, terminator: "")
@@ -59,6 +67,18 @@ final class LiveStatus {
         } else {
             print(line)
         }
+    }
+
+    /// Who drives and what the operator needs to know.
+    static func control(_ status: StatusSnapshot, hasOperator: Bool) -> String {
+        if status.waitingForEpisode { return "  WAITING: press start (Enter) for the next episode" }
+        if status.operatorSilent { return "  OPERATOR SILENT: falling back" }
+        if status.holdingForTakeover {
+            return hasOperator ? "  TAKEOVER REQUESTED: holding, take over (t)" : "  TAKEOVER REQUESTED: holding (no operator attached)"
+        }
+        guard hasOperator else { return "" }
+        let source = ControlSource(rawValue: status.source) ?? .policy, segment = Segment(rawValue: status.segment) ?? .autonomous
+        return source == .human ? "  HUMAN \(segment)" : "  \(source)"
     }
 
     /// "speed 1.52 m/s"
@@ -87,18 +107,22 @@ struct RunSummary {
         lines.append("period error p50 \(microseconds(stats.periodError.p50)), p99 \(microseconds(stats.periodError.p99)), max \(microseconds(stats.periodError.max)); overruns \(stats.overrunTicks) (skipped periods \(stats.skippedPeriods))")
         lines.append("tick duration p50 \(microseconds(stats.tickDuration.p50)), p99 \(microseconds(stats.tickDuration.p99))"
                      + stats.phases.map { ", \($0.name) p99 \(microseconds($0.duration.p99))" }.joined())
-        if pipeline.source is PolicySource {
+        let drivenByPolicy = pipeline.source is PolicySource || pipeline.source is InterventionArbiter
+        if drivenByPolicy {
             let ruleNames = ["none", "agree", "override", "low confidence", "regression"]
             let rules = (0..<totals.rules.count).filter { totals.rules[$0] > 0 }.map { "\(ruleNames[$0]) \(totals.rules[$0])" }
             lines.append("corrections by rule: " + (rules.isEmpty ? "none" : rules.joined(separator: ", ")))
             let responses = ResponseTaken.allCases.filter { $0 != .none && totals.responses[Int($0.rawValue)] > 0 }
                 .map { "\($0) \(totals.responses[Int($0.rawValue)])" }
             lines.append("responses: " + (responses.isEmpty ? "none" : responses.joined(separator: ", ")) + "; takeover requests \(totals.takeoverRequests)"
-                         + (totals.takeoverRequests > 0 ? " (no operator attached: the robot held until the episode ended)" : ""))
+                         + (totals.takeoverRequests > 0 && pipeline.source is PolicySource ? " (no operator attached: the robot held until the episode ended)" : ""))
+        }
+        if pipeline.source is InterventionArbiter || pipeline.source is OperatorSource {
+            lines.append(Self.interventions(totals, period: 1 / robot.controlRateHz))
         }
         let clamps = pipeline.safety.counts.filter { $0.count > 0 }.map { "\($0.reason) \($0.count)" }
         lines.append("safety-filter clamps: " + (clamps.isEmpty ? "none" : clamps.joined(separator: ", ")) + " (ticks clamped \(totals.clampedTicks))")
-        if pipeline.source is PolicySource {
+        if drivenByPolicy {
             lines.append("monitor: max sensitivity \(fixed(totals.maximumSensitivity, 3)) (limit \(fixed(robot.monitor.sensitivityLimit, 3))), "
                          + "min confidence \(totals.minimumConfidence.isFinite ? fixed(totals.minimumConfidence, 3) : "-"), innovation faults \(totals.innovationFaults)")
         }
@@ -113,5 +137,17 @@ struct RunSummary {
         lines.append("faults: " + (pipeline.fault.map { $0.message(driver: pipeline.session.driver) } ?? "none"))
         if totals.recordDrops > 0 { lines.append("recording: \(totals.recordDrops) ticks dropped (the writer fell behind)") }
         text = lines.joined(separator: "\n")
+    }
+
+    /// "operator: 3 takeovers (2 operator, 1 monitor_request), human 4.2 s (recovery 1.6 s, correction 2.6 s), ..."
+    static func interventions(_ totals: PipelineTotals, period: Double) -> String {
+        let causes = InterventionCause.allCases.filter { totals.takeovers[Int($0.rawValue)] > 0 }.map { "\(totals.takeovers[Int($0.rawValue)]) \($0)" }
+        let seconds = { (ticks: UInt64) in fixed(Double(ticks) * period, 1) + " s" }
+        let recovery = totals.segmentTicks[Int(Segment.recovery.rawValue)], correction = totals.segmentTicks[Int(Segment.correction.rawValue)]
+        var line = "operator: \(totals.takeoverCount) takeovers" + (causes.isEmpty ? "" : " (\(causes.joined(separator: ", ")))")
+        line += ", human \(seconds(totals.humanTicks))"
+        if recovery + correction > 0 { line += " (recovery \(seconds(recovery)), correction \(seconds(correction)))" }
+        line += ", hand-backs \(totals.handbacks), device silent \(totals.operatorLost) times"
+        return line
     }
 }

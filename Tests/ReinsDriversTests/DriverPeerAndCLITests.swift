@@ -303,7 +303,7 @@ import Testing
     @Test func calibrateWritesACalibrationThatChecksOut() throws {
         let folder = TemporaryDirectory()
         let calibration = folder.file("calibration.yaml")
-        let result = runProcess(reinsExecutable, ["calibrate", "--robot", "Robots/sim-arm.yaml", "--out", calibration, "--seconds", "5",
+        let result = runProcess(reinsExecutable, ["calibrate", "--robot", "Robots/sim-arm.yaml", "--out", calibration, "--seconds", "8",
                                                   "--zero-pose", "current", "--no-realtime"], workingDirectory: packageRoot)
         #expect(result.status == 0, "\(result.standardError)")
         let description = try String(contentsOfFile: packageRoot + "/Robots/sim-arm.yaml", encoding: .utf8)
@@ -315,7 +315,8 @@ import Testing
         guard case .arm(let written) = loaded.calibration else { Issue.record("not an arm calibration"); return }
         #expect(written.joints.map(\.calibration.servoID) == [1, 2, 3, 4, 5, 6])
         for (name, joint) in written.joints {
-            // The simulated operator swept every joint end stop to end stop from the zero pose.
+            // The simulated operator swept every joint end stop to end stop from the zero pose (its
+            // sweep takes 4.5 s of simulated time; 8 s leaves room for a loaded machine).
             #expect(abs(joint.homingOffset) <= 2, "\(name) offset \(joint.homingOffset)")
             #expect(joint.range.count > 1000, "\(name) range \(joint.range)")
         }

@@ -47,7 +47,9 @@ func replay(_ robot: RobotDescription, _ actions: [[Double]], options: Simulator
         #expect(task.fault == nil)
         #expect(source.index == 250)
         #expect(task.totals.ticks == UInt64(250 + source.rampTicks))
-        #expect(task.totals.staleTicks <= 10)
+        // The simulator runs on its own thread; a loaded machine pauses it now and then, so a few
+        // reads find nothing new. A tenth of the ticks stale would be a protocol problem.
+        #expect(task.totals.staleTicks <= task.totals.ticks / 10)
         // What the driver read back through the protocol, and the simulated joints themselves.
         for i in 0..<6 {
             #expect(abs(session.state.values[i] - goals[i]) < 0.03, "\(name) joint \(i): \(session.state.values[i])")

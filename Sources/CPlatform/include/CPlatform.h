@@ -32,4 +32,14 @@ void reins_line_buffer_stdout(void);
 /// Flushes standard output (after a status line rewritten in place, which has no newline).
 void reins_flush_stdout(void);
 
+/// Puts the terminal on `fd` in the mode a keyboard operator needs: no line buffering, no echo,
+/// reads return at once; Ctrl-C still raises SIGINT and output still translates newlines. The
+/// previous mode is saved and restored by `reins_terminal_restore`, at exit, and from handlers
+/// for the crash signals (SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE), which then re-raise.
+/// Returns 0 or an errno value.
+int reins_terminal_raw(int fd);
+
+/// Restores the terminal mode saved by `reins_terminal_raw` (idempotent, async-signal-safe).
+void reins_terminal_restore(void);
+
 #endif

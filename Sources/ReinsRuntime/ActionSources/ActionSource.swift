@@ -6,6 +6,29 @@ public struct ActionInput {
     public let observation: UnsafeBufferPointer<Double>
     public let state: UnsafeBufferPointer<Double>
     public let lastApplied: UnsafeBufferPointer<Double>
+    /// The tick number and its start (CLOCK_MONOTONIC ns).
+    public var tick: UInt64 = 0
+    public var now: UInt64 = 0
+    /// Control (simulated) seconds since the episode started; 0 between episodes.
+    public var elapsed: Double = 0
+
+    public init(observation: UnsafeBufferPointer<Double>, state: UnsafeBufferPointer<Double>, lastApplied: UnsafeBufferPointer<Double>,
+                tick: UInt64 = 0, now: UInt64 = 0, elapsed: Double = 0) {
+        self.observation = observation
+        self.state = state
+        self.lastApplied = lastApplied
+        self.tick = tick
+        self.now = now
+        self.elapsed = elapsed
+    }
+}
+
+/// How a source asks the pipeline to end the episode in progress.
+public enum EpisodeEndRequest: Sendable, Equatable {
+    /// With this outcome (an operator's success, failure or discard mark; an unanswered takeover request).
+    case outcome(EpisodeOutcome)
+    /// As the task judges the robot now (the operator handed back after the correction).
+    case judged
 }
 
 /// What an action source fills in each tick; the buffers belong to the pipeline.
@@ -20,6 +43,10 @@ public struct Proposal {
     public var fallback = false
     /// The source has nothing more to propose: the run finishes after this tick.
     public var finished = false
+    /// End the episode in progress after this tick.
+    public var endEpisode: EpisodeEndRequest?
+    /// The run stops after this tick (an operator's stop button), with the kind's safe stop.
+    public var stopRun = false
 }
 
 /// A piece that produces actions: a policy with its monitor and corrector, a scripted expert, a
@@ -32,6 +59,11 @@ public protocol ActionSource: AnyObject {
     func warmUp(_ input: ActionInput)
     /// A new episode starts: the task has just sampled its goal.
     func episodeStarted()
+    /// The episode in progress ended (judged by the task, marked by the operator, or requested).
+    func episodeEnded()
+    /// Whether the next episode may start (teleoperation waits for the operator's start button;
+    /// everything else starts at once). Asked between episodes, after `propose`.
+    var readyForEpisode: Bool { get }
     /// Fills the proposal, and in `sample` who produced it (`source`), the RaC segment and the
     /// monitor's reading.
     func propose(_ input: ActionInput, into proposal: inout Proposal, sample: inout TickSample)
@@ -40,4 +72,6 @@ public protocol ActionSource: AnyObject {
 extension ActionSource {
     public func warmUp(_ input: ActionInput) {}
     public func episodeStarted() {}
+    public func episodeEnded() {}
+    public var readyForEpisode: Bool { true }
 }

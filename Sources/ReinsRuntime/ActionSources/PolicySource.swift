@@ -49,6 +49,12 @@ public final class PolicySource: ActionSource, @unchecked Sendable {
         holdingForTakeover = false
     }
 
+    /// The operator handed control back: the policy drives again (a request made before the
+    /// takeover was answered by it).
+    public func resume() {
+        holdingForTakeover = false
+    }
+
     public func propose(_ input: ActionInput, into proposal: inout Proposal, sample: inout TickSample) {
         copyInput(input)
         runner.step(observation, lastApplied: lastApplied, into: &decision)
