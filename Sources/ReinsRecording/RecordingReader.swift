@@ -185,7 +185,7 @@ public enum RecordingReader {
     }
 
     /// A JSON array of strings stored as a metadata value.
-    static func strings(_ text: String?) -> [String] {
+    public static func strings(_ text: String?) -> [String] {
         guard let text, let array = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [Any] else { return [] }
         return array.compactMap { $0 as? String }
     }

@@ -328,7 +328,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             outcome = marked
         case .judged:
             // Handed back after the correction: the task judges the robot as it stands now.
-            if verdict == .running { verdict = .failure }
+            if verdict == .running { verdict = task.goalReached(state: state) ? .success : .failure }
         case nil:
             break
         }

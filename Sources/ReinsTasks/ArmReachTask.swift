@@ -58,6 +58,10 @@ public final class ArmReachTask: RobotTask, @unchecked Sendable {
 
     public func statusHeadline(state: UnsafeBufferPointer<Double>) -> Double { .nan }
 
+    public func goalReached(state: UnsafeBufferPointer<Double>) -> Bool {
+        worstError(state: state) <= tolerance
+    }
+
     public func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus {
         if worstError(state: state) <= tolerance {
             if withinSince == nil { withinSince = elapsed }

@@ -74,6 +74,10 @@ public final class CarLapTask: RobotTask, @unchecked Sendable {
     /// The measured speed, m/s.
     public func statusHeadline(state: UnsafeBufferPointer<Double>) -> Double { CarStateView(state).speed }
 
+    public func goalReached(state: UnsafeBufferPointer<Double>) -> Bool {
+        progress >= track.length
+    }
+
     public func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus {
         let p = projection(CarStateView(state))
         var delta = p.arc - lastArc

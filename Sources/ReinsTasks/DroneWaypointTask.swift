@@ -75,6 +75,10 @@ public final class DroneWaypointTask: RobotTask, @unchecked Sendable {
     /// The measured altitude above the take-off point, m.
     public func statusHeadline(state: UnsafeBufferPointer<Double>) -> Double { DroneStateView(state).altitude }
 
+    public func goalReached(state: UnsafeBufferPointer<Double>) -> Bool {
+        distance(state: state) <= tolerance
+    }
+
     public func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus {
         let drone = DroneStateView(state)
         let horizontal = drone.horizontalDistance

@@ -36,6 +36,9 @@ public protocol RobotTask: AnyObject {
     func write(_ feature: ObservationFeature, state: UnsafeBufferPointer<Double>, into entries: UnsafeMutableBufferPointer<Double>)
     /// Judges the episode `elapsed` seconds in.
     func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus
+    /// Whether the goal is reached now, without the hold time `evaluate` also asks for (an
+    /// operator handing back after a correction is judged by this).
+    func goalReached(state: UnsafeBufferPointer<Double>) -> Bool
     /// How far the robot is from doing the task well right now (task units, lower is better): the
     /// closed-loop cost experiments average.
     func cost(state: UnsafeBufferPointer<Double>) -> Double

@@ -75,6 +75,7 @@ struct FitCommand: ParsableCommand {
         let configPath = PolicyNetwork.companionConfigPath(for: out)
         _ = try outputFile(configPath, kind: .policyConfig, option: "--out (its config)", inputs: inputs, force: force)
         let dataset = try FitCommand.dataset(from: recordings, robot: description)
+        if dataset.discardedEpisodes > 0 && !quiet { print("left out \(dataset.discardedEpisodes) episodes the operator discarded") }
         var configuration = FitConfiguration()
         configuration.hiddenSizes = hidden
         configuration.lipschitzBound = lipschitz
@@ -101,6 +102,18 @@ struct FitCommand: ParsableCommand {
         print("wrote \(out) and \(PolicyNetwork.companionConfigPath(for: out)); check it with `reins policy inspect \(out) --robot \(robot)`")
     }
 
+    /// The action a tick teaches: the teacher's intent. An expert's clean action (`proposed`, before
+    /// DART noise and the safety filter); a person's command (`corrected`: on a human tick
+    /// `proposed` holds the shadow policy's action); a replayed row; for the policy's own ticks,
+    /// what the robot did.
+    static func label(_ tick: RecordedTick) -> [Double] {
+        switch tick.source {
+        case .policy: return tick.applied
+        case .human: return tick.corrected
+        case .expert, .replay: return tick.proposed
+        }
+    }
+
     /// Episodes of the recordings as training episodes, checked against the robot's layout.
     static func dataset(from paths: [String], robot: RobotDescription) throws -> Dataset {
         var dataset = Dataset(observationNames: robot.observationNames, actionNames: robot.actionNames, sourceFiles: paths)
@@ -120,13 +133,15 @@ struct FitCommand: ParsableCommand {
             }
             if !recording.isComplete { printError("warning: \(path) is truncated (\(recording.problem ?? "no summary")); using what it holds") }
             for episode in recording.episodes where !episode.ticks.isEmpty {
+                // The operator threw it away (re-record): never training data.
+                if episode.outcome == .discarded {
+                    dataset.discardedEpisodes += 1
+                    continue
+                }
                 var training = TrainingEpisode(label: "\(path) episode \(episode.episode)", outcome: episode.outcome ?? .aborted,
                                                observationCount: robot.observationNames.count, actionCount: robot.actionNames.count)
                 for tick in episode.ticks {
-                    // The teacher's intent is the label: the expert's clean action (before DART noise
-                    // and the safety filter) or the operator's command; for the policy's own ticks,
-                    // what the robot did.
-                    let label = tick.source == .policy ? tick.applied : tick.proposed
+                    let label = Self.label(tick)
                     guard tick.observation.count == robot.observationNames.count, label.count == robot.actionNames.count else { continue }
                     training.append(observation: tick.observation, action: label, source: tick.source, segment: tick.segment)
                 }

@@ -82,12 +82,33 @@ struct RecordCommand: ParsableCommand {
             let kinds = Dictionary(grouping: recording.events, by: \.kind).map { "\($0.key) \($0.value.count)" }.sorted()
             if !kinds.isEmpty { print("  events        " + kinds.joined(separator: ", ")) }
             if recording.undecodableMessages > 0 { print("  undecodable   \(recording.undecodableMessages) messages") }
+            let interventions = InterventionSummary(recording)
+            if let operatorRecord = recording.metadata["operator"] {
+                print("  operator      \(operatorRecord["device"] ?? "?") (\(RecordingReader.strings(operatorRecord["names"]).joined(separator: ", ")))"
+                      + (operatorRecord["after_correction"].map { ", after a correction: \($0)" } ?? ""))
+            }
+            if interventions.hasHumanControl {
+                let seconds = { (ticks: Int) in fixed(Double(ticks) * interventions.period, 1) + " s" }
+                var line = "  interventions \(interventions.takeovers) takeovers in \(interventions.episodesWithIntervention) of \(interventions.episodes.count) episodes"
+                line += " (\(fixed(interventions.interventionRate, 2)) per episode), human \(seconds(interventions.humanTicks))"
+                if interventions.recoveryTicks > 0 {
+                    line += ", recovery:correction 1:\(fixed(Double(interventions.correctionTicks) / Double(interventions.recoveryTicks), 2))"
+                }
+                print(line)
+            }
             print("  episodes      \(recording.episodes.count)")
             for (index, episode) in recording.episodes.enumerated() {
                 let outcome = episode.outcome?.description ?? (episode.end == nil ? "(running)" : "?")
                 print("    #\(index)  episode \(episode.episode)  \(fixed(episode.duration, 3)) s  \(episode.ticks.count) ticks  \(outcome)")
                 print("        source   " + Self.shares(episode.ticks.map(\.source)))
                 print("        segment  " + Self.shares(episode.ticks.map(\.segment)))
+                let summary = interventions.episodes[index]
+                if summary.takeovers > 0 || summary.humanTicks > 0 {
+                    let seconds = { (ticks: Int) in fixed(Double(ticks) * interventions.period, 2) + " s" }
+                    print("        human    \(summary.takeovers) takeovers (\(summary.requestedTakeovers) on the monitor's request), \(seconds(summary.humanTicks)) human; "
+                          + "recovery \(summary.recoveryTicks) ticks, correction \(summary.correctionTicks) ticks"
+                          + (summary.operatorLost > 0 ? "; device silent \(summary.operatorLost) times" : ""))
+                }
             }
         }
 

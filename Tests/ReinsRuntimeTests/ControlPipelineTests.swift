@@ -61,6 +61,8 @@ final class FixedTask: RobotTask, @unchecked Sendable {
 
     func evaluate(state: UnsafeBufferPointer<Double>, elapsed: Double) -> TaskStatus { verdict }
 
+    func goalReached(state: UnsafeBufferPointer<Double>) -> Bool { verdict == .success }
+
     func cost(state: UnsafeBufferPointer<Double>) -> Double {
         let arm = ArmStateView(state, jointCount: jointCount)
         return (0..<jointCount).reduce(0) { $0 + arm.position($1) }

@@ -54,6 +54,8 @@ public struct Dataset: Sendable {
     public var episodes: [TrainingEpisode]
     /// The recordings the episodes were read from, kept as provenance in the written policy.
     public var sourceFiles: [String]
+    /// Episodes the operator discarded, left out.
+    public var discardedEpisodes = 0
 
     public init(observationNames: [String], actionNames: [String], episodes: [TrainingEpisode] = [], sourceFiles: [String] = []) {
         self.observationNames = observationNames

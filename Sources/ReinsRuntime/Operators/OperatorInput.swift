@@ -3,8 +3,9 @@ import ReinsCore
 
 /// A person's commands turned into the robot's actions, one tick at a time: polls the device,
 /// notices when it goes silent, anchors offset commands where the robot is when the person takes
-/// control, and engages absolute commands gently (an arm moves to a leader arm's pose at a
-/// quarter of its joint speed limits before it mirrors it, instead of jumping).
+/// control, and engages absolute commands gently: an arm closes on a leader arm's pose at no more
+/// than a quarter of each joint's speed limit, braking at half its acceleration limit so it
+/// arrives without overshoot, before it mirrors the pose, instead of jumping.
 ///
 /// Used on the loop thread by the teleoperation source and the intervention arbiter; nothing here
 /// allocates after `init`.
@@ -23,8 +24,10 @@ public final class OperatorInput: @unchecked Sendable {
     private let actionCount: Int
     private let anchor: UnsafeMutableBufferPointer<Double>
     private let anchorValues: UnsafeMutableBufferPointer<Double>
-    /// Largest change per tick while engaging, per action entry (arm joints only; 0: none).
+    /// Largest change per tick while engaging, per action entry (arm joints only; 0: none), and
+    /// the braking deceleration in action units per tick².
     private let engageStep: UnsafeMutableBufferPointer<Double>
+    private let engageBraking: UnsafeMutableBufferPointer<Double>
     private var anchored = false
 
     /// Fraction of a joint's speed limit at which an arm approaches a leader's pose.
@@ -40,9 +43,12 @@ public final class OperatorInput: @unchecked Sendable {
         anchorValues.initialize(repeating: 0)
         engageStep = .allocate(capacity: max(1, actionCount))
         engageStep.initialize(repeating: 0)
+        engageBraking = .allocate(capacity: max(1, actionCount))
+        engageBraking.initialize(repeating: 0)
         if case .arm(let joints) = robot.body, robot.action == .jointPosition {
             for (i, joint) in joints.prefix(actionCount).enumerated() {
                 engageStep[i] = joint.velocity * Self.engageSpeedFraction / rateHz
+                engageBraking[i] = 0.5 * joint.acceleration / (rateHz * rateHz)
             }
         }
     }
@@ -51,6 +57,7 @@ public final class OperatorInput: @unchecked Sendable {
         anchor.deallocate()
         anchorValues.deallocate()
         engageStep.deallocate()
+        engageBraking.deallocate()
     }
 
     /// Reads the device; returns the buttons pressed since the previous poll.
@@ -97,8 +104,11 @@ public final class OperatorInput: @unchecked Sendable {
             for i in 0..<actionCount {
                 let target = command[i]
                 let step = engageStep[i]
-                if engaging && step > 0 && abs(target - lastApplied[i]) > step {
-                    action[i] = lastApplied[i] + (target > lastApplied[i] ? step : -step)
+                let error = target - lastApplied[i]
+                // The speed from which braking stops exactly on the target: √(2·a·d).
+                let speed = min(step, (2 * engageBraking[i] * abs(error)).squareRoot())
+                if engaging && step > 0 && abs(error) > speed {
+                    action[i] = lastApplied[i] + (error > 0 ? speed : -speed)
                     far = true
                 } else {
                     action[i] = target

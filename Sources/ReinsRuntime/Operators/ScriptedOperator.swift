@@ -113,8 +113,11 @@ public final class ScriptedOperator: OperatorDevice, @unchecked Sendable {
         case .correction, .demonstration:
             expert.act(state: view.state, into: scratch)
             for i in 0..<Int(command.count) { command[i] = scratch[i] }
+            // The sub-task is done when the goal is close (or the correction has gone on for long);
+            // RaC's ratio asks for at least as much correction as recovery.
             let seconds = Double(phaseTicks) * period
-            if view.phase == .correction && seconds >= max(1.0, 1.5 * Double(recoveryTicks) * period) {
+            let done = task.goalReached(state: view.state) || (robot.kind == .car && cost < 0.1) || seconds > 3 * stallSeconds
+            if view.phase == .correction && done && seconds >= max(1.0, 1.5 * Double(recoveryTicks) * period) {
                 command.buttons.insert(.handback)
             }
         }
