@@ -114,6 +114,12 @@ int reins_terminal_raw(int fd) {
             action.sa_flags = SA_RESETHAND | SA_NODEFER;
             sigaction(crashes[i], &action, NULL);
         }
+        // A mask inherited from whoever started us (a supervisor, a test runner's thread) could
+        // hold a crash signal sent from outside pending forever; the handler must be reachable.
+        sigset_t set;
+        sigemptyset(&set);
+        for (size_t i = 0; i < sizeof(crashes) / sizeof(crashes[0]); i++) sigaddset(&set, crashes[i]);
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     }
     terminal_fd = fd;
     if (tcsetattr(fd, TCSAFLUSH, &mode) != 0) {

@@ -300,3 +300,80 @@ final class LeaderReadTask: ControlTask {
         LoopThreadAllocations.watchedThread.store(0, ordering: .relaxed)
     }
 }
+
+/// A person's device on its own thread, pressing takeover, recovered and hand-back in turn.
+final class CyclingOperator: OperatorDevice, @unchecked Sendable {
+    let deviceName = "cycling test device"
+    let operatorNames = ["tester"]
+    private let channel = OperatorChannel()
+    private let stopping = AtomicFlag()
+    private var thread: PosixThread?
+    private let pose: [Double]
+
+    init(pose: [Double]) { self.pose = pose }
+
+    func start(robot: RobotDescription, follower: UnsafeBufferPointer<Double>) throws(DeviceError) {
+        let channel = self.channel, stopping = self.stopping, pose = self.pose
+        thread = PosixThread {
+            var count = 0
+            while !stopping.isSet {
+                var command = OperatorCommand()
+                command.count = UInt8(pose.count)
+                for i in 0..<pose.count { command[i] = pose[i] + 0.05 * sin(Double(count) / 50) }
+                let phase = count % 150
+                command.buttons = phase == 10 ? .takeover : phase == 60 ? .recovered : phase == 110 ? .handback : []
+                command.timestamp = MonotonicClock.nowNanoseconds()
+                channel.publish(command)
+                count += 1
+                MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: 0.002))
+            }
+        }
+    }
+
+    func poll(_ view: OperatorView, into command: inout OperatorCommand) -> Bool {
+        channel.latest(into: &command)
+    }
+
+    func stop() {
+        stopping.set()
+        thread?.join()
+    }
+}
+
+/// A tick with an operator attached: the arbiter, the shadow policy, the device's ring, the
+/// scripted operator's judgement and recovery.
+extension AllocationTests {
+    @Test(arguments: [false, true])
+    func aTickWithAnOperatorAttachedMakesNoHeapAllocation(scripted: Bool) throws {
+        var robot = try RobotDescription.load(path: packageRoot + "/Robots/sim-arm.yaml")
+        robot.safety.watchdogTimeout = 1
+        let session = try RobotSession(robot)
+        defer { session.close() }
+        try session.activate()
+        let task = TaskFactory.make(for: robot)
+        // The scripted operator needs a policy that stalls: one that always asks for the rest pose.
+        let network = try scripted ? Self.stallingArmPolicy() : Self.linearArmPolicy()
+        let device: any OperatorDevice = scripted ? ScriptedOperator(robot: robot, task: task, seed: 3) : CyclingOperator(pose: [0.1, -0.2, 0.3, 0, 0.2, 0.1])
+        try device.start(robot: robot, follower: UnsafeBufferPointer(session.state.values))
+        defer { device.stop() }
+        let arbiter = InterventionArbiter(policy: PolicySource(network: network, robot: robot), device: device, robot: robot,
+                                          rateHz: robot.controlRateHz, resumeAfterCorrection: true)
+        let pipeline = ControlPipeline(session: session, source: arbiter, task: task, recorder: nil, seed: 1)
+        pipeline.tickLimit = scripted ? 900 : 500
+        pipeline.warmUp()
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: 250, realtime: .none, maxConsecutiveOverruns: 1000,
+                                                                phaseNames: ControlPipeline.phaseNames), task: WatchedTask(pipeline))
+        let allocations = LoopThreadAllocations.measure { _ = loop.run() }
+        #expect(pipeline.fault == nil)
+        #expect(pipeline.totals.takeoverCount > 0 && pipeline.totals.humanTicks > 0 && pipeline.totals.handbacks > 0,
+                "takeovers \(pipeline.totals.takeoverCount), human \(pipeline.totals.humanTicks), hand-backs \(pipeline.totals.handbacks)")
+        #expect(allocations == 0, "size \(LoopThreadAllocations.lastSize.load(ordering: .relaxed)) at tick \(LoopThreadAllocations.atTick.load(ordering: .relaxed))")
+    }
+
+    /// goal = 0 for every joint whatever it sees: the arm parks and the reach never improves.
+    static func stallingArmPolicy() throws -> PolicyNetwork {
+        try PolicyNetwork(layers: [
+            DenseLayer(name: "net.0", inputs: 12, outputs: 6, weights: [Double](repeating: 0, count: 72), bias: [Double](repeating: 0, count: 6)),
+        ])
+    }
+}
