@@ -142,7 +142,9 @@ public final class Run {
     /// - Parameter safeStopProgress: hears what the safe stop waits for (on the loop thread).
     /// Starts the operator's device first (it may refuse: a leader arm far from the follower).
     @discardableResult
-    public func start(safeStopProgress: @escaping (String) -> Void = { _ in }) throws(DeviceError) -> RealtimeReport {
+    /// - Parameter prepare: sees the pipeline before its loop starts (a benchmark's write hook).
+    public func start(safeStopProgress: @escaping (String) -> Void = { _ in },
+                      prepare: (ControlPipeline) -> Void = { _ in }) throws(DeviceError) -> RealtimeReport {
         let task = TaskFactory.make(for: plan.robot)
         let source = makeSource(task: task)
         if let device {
@@ -161,6 +163,7 @@ public final class Run {
         default: break
         }
         pipeline.warmUp()
+        prepare(pipeline)
         // Simulated time runs `speed` times faster, and so does the loop: each tick is still one
         // control period of the robot's time.
         let loop = ControlLoop(configuration: LoopConfiguration(

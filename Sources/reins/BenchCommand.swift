@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the runtime on this machine.",
-        subcommands: [BenchLoopCommand.self, BenchPolicyCommand.self, BenchRecordCommand.self])
+        subcommands: [BenchLoopCommand.self, BenchPolicyCommand.self, BenchRecordCommand.self, BenchOperatorCommand.self])
 }
 
 struct BenchLoopCommand: ParsableCommand {

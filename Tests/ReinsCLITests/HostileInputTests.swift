@@ -18,7 +18,7 @@ struct CommandLineOption {
 /// Options whose value is not a number: paths, fault and link specs, names.
 let nonNumericOptions: Set<String> = [
     "robot", "policy", "record", "out", "trajectory", "faults", "link", "localization", "signing-key", "directory", "input",
-    "observations", "invert", "zero-pose",
+    "observations", "invert", "zero-pose", "device", "operator",
 ]
 
 /// Every subcommand's options, with the values that make each command parse up to them.
@@ -30,7 +30,7 @@ func commandLineOptions() throws -> (options: [CommandLineOption], required: [[S
     var required: [[String]: [String]] = [:]
     // Syntactically valid stand-ins: parsing fails on the hostile value before any file is opened.
     let standIns = ["robot": "Robots/sim-arm.yaml", "policy": "Robots/policies/sim-arm.safetensors", "trajectory": "t.csv", "out": "o.safetensors",
-                    "epsilon": "0.1", "episodes": "1"]
+                    "epsilon": "0.1", "episodes": "1", "device": "sim"]
     func walk(_ command: [String: Any], path: [String]) {
         var needed: [String] = []
         for argument in command["arguments"] as? [[String: Any]] ?? [] {
