@@ -81,9 +81,11 @@ public final class SpawnedProcess: @unchecked Sendable {
     private let scratch = TemporaryDirectory("reins-spawn")
     public private(set) var status: Int32?
 
-    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil) {
+    /// - Parameter standardInput: a file or device to read from (a pty's slave for a program that needs a terminal).
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
+                standardInput: String = "/dev/null") {
         pid = spawn(executable, arguments, environment: environment, workingDirectory: workingDirectory,
-                    standardInput: "/dev/null", standardOutput: scratch.file("out"), standardError: scratch.file("err"))
+                    standardInput: standardInput, standardOutput: scratch.file("out"), standardError: scratch.file("err"))
     }
 
     deinit {
