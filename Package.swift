@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(
             name: "ReinsSimulatorsTests",
             dependencies: ["ReinsCore", "ReinsConfig", "ReinsTransport", "ReinsProtocols", "ReinsSimulators", "ReinsTestSupport"]),
-        .testTarget(name: "ReinsProtocolsTests", dependencies: ["ReinsProtocols", "ReinsTestSupport"]),
+        .testTarget(name: "ReinsProtocolsTests", dependencies: ["ReinsCore", "ReinsProtocols", "ReinsTestSupport"]),
         .testTarget(
             name: "ReinsRuntimeTests",
             dependencies: [
@@ -117,7 +117,7 @@ let package = Package(
                 // Counts heap allocations on the producing thread (see ReinsRuntimeTests).
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),
-        .testTarget(name: "ReinsCLITests", dependencies: ["reins", "CPlatform", "ReinsTestSupport", "ReinsConfig", "ReinsCore", "ReinsRecording", "ReinsSafety"]),
+        .testTarget(name: "ReinsCLITests", dependencies: ["reins", "CPlatform", "ReinsTestSupport", "ReinsConfig", "ReinsCore", "ReinsRecording", "ReinsSafety", "ReinsTransport", "ReinsProtocols"]),
         .testTarget(name: "ReinsLearningTests", dependencies: ["ReinsCore", "CKernels", "ReinsLearning", "ReinsPolicy", "ReinsTestSupport"]),
     ]
 )

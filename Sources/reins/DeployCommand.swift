@@ -79,6 +79,8 @@ struct DeployCommand: ParsableCommand {
     @Option(name: .customLong("operator"), help: ArgumentHelp(OperatorDeviceSpec.help + ". The operator may take over from the policy."))
     var operatorDevice: String?
 
+    @OptionGroup var remote: RemoteOperatorOptions
+
     @Flag(help: "With --operator: after a correction, hand control back to the policy instead of ending the episode.")
     var resumeAfterCorrection = false
 
@@ -113,7 +115,10 @@ struct DeployCommand: ParsableCommand {
         let output = try record.map { try outputFile($0, kind: .mcap, option: "--record", inputs: inputs, force: force) }
         var plan = options.plan(robot, .policy(network, certificate: robustness, attack: attack))
         if resumeAfterCorrection && operatorDevice == nil { throw badInput("--resume-after-correction needs --operator") }
-        plan.operator = try operatorDevice.map { try OperatorDeviceSpec.parse($0, robot: robot, option: "--operator") }
+        if operatorDevice == nil && (remote.serverKey != nil || !remote.operatorKeys.isEmpty) {
+            throw badInput("--server-key and --operator-keys need --operator zmq:tcp://HOST:PORT")
+        }
+        plan.operator = try operatorDevice.map { try OperatorDeviceSpec.parse($0, robot: robot, option: "--operator", remote: remote) }
         plan.resumeAfterCorrection = resumeAfterCorrection
         plan.controlRateHz = rate
         plan.speed = speed

@@ -2,18 +2,23 @@ import ArgumentParser
 import ReinsConfig
 import ReinsCore
 import ReinsRuntime
+import ReinsTransport
 
 /// The operator devices `--operator` (deploy) and `--device` (teleop) accept, by name.
 enum OperatorDeviceSpec {
     static let help = """
         Operator device: `keyboard` (this terminal), `sim` (the scripted operator, for simulators \
-        and experiments)
+        and experiments), `zmq:tcp://HOST:PORT` (bind there for `reins operator` on another machine; \
+        needs --server-key and --operator-keys)
         """
 
     /// The operator a spec names, for `robot`.
-    static func parse(_ spec: String, robot: RobotDescription, option: String) throws -> OperatorChoice {
+    static func parse(_ spec: String, robot: RobotDescription, option: String, remote: RemoteOperatorOptions) throws -> OperatorChoice {
         guard robot.actionNames.count <= OperatorCommand.capacity else {
             throw badInput("\(robot.name) has \(robot.actionNames.count) action entries; an operator device drives at most \(OperatorCommand.capacity)")
+        }
+        if !spec.hasPrefix("zmq:") && (remote.serverKey != nil || !remote.operatorKeys.isEmpty) {
+            throw badInput("--server-key and --operator-keys belong to a remote operator; write \(option) zmq:tcp://127.0.0.1:5610")
         }
         switch spec {
         case "sim":
@@ -23,8 +28,10 @@ enum OperatorDeviceSpec {
             return .scripted
         case "keyboard":
             return .device(KeyboardOperator())
+        case _ where spec.hasPrefix("zmq:"):
+            return .device(try remote.device(spec: spec, option: option))
         default:
-            throw badInput("\(option) \(spec): unknown operator device; choose keyboard or sim")
+            throw badInput("\(option) \(spec): unknown operator device; choose keyboard, sim or zmq:tcp://HOST:PORT")
         }
     }
 
@@ -32,6 +39,52 @@ enum OperatorDeviceSpec {
     static func instructions(_ choice: OperatorChoice, robot: RobotDescription) -> String? {
         guard case .device(let device) = choice else { return nil }
         if device is KeyboardOperator { return "keys: " + KeyboardOperator.help(for: robot) }
+        if let remote = device as? RemoteOperator {
+            return "remote operators (\(remote.operatorNames.joined(separator: ", "))) connect with: reins operator --connect \(remote.endpoint) --key NAME.key_secret --server-key ROBOT.key --robot \(robot.sourcePath)"
+        }
         return nil
+    }
+}
+
+/// The keys of a remote operator device (`zmq:ENDPOINT`): the robot's own secret certificate and
+/// the operators' public ones, the same `reins keys new` files the robot-protocol driver uses.
+struct RemoteOperatorOptions: ParsableArguments {
+    @Option(help: "With a zmq: operator device: this robot's secret certificate (ROBOT.key_secret from `reins keys new ROBOT`); operators connect with its ROBOT.key.")
+    var serverKey: String?
+
+    @Option(help: "With a zmq: operator device: who may drive, a NAME.key file or a folder of them (repeatable); NAME is recorded on every tick they drive.")
+    var operatorKeys: [String] = []
+
+    /// The remote operator a `zmq:ENDPOINT` spec names. Keys are required on every address, loopback
+    /// included: without them any local process could drive the robot.
+    func device(spec: String, option: String) throws -> RemoteOperator {
+        let endpoint: String
+        do {
+            guard case .zmq(let parsed) = try LinkSpec.parse(spec), parsed.hasPrefix("tcp://") || parsed.hasPrefix("ipc://") else {
+                throw badInput("\(option) \(spec): write zmq:tcp://127.0.0.1:5610 (or zmq:tcp://0.0.0.0:5610 to listen on every interface)")
+            }
+            endpoint = parsed
+        } catch let error as LinkSpec.ParseError {
+            throw badInput("\(option) \(spec): \(error)")
+        }
+        guard let serverKey else {
+            throw badInput("\(option) \(spec) needs --server-key ROBOT.key_secret: the robot's secret certificate (`reins keys new ROBOT` writes one)")
+        }
+        guard !operatorKeys.isEmpty else {
+            throw badInput("\(option) \(spec) needs --operator-keys: the NAME.key files (or a folder of them) of the operators allowed to drive; nobody else can")
+        }
+        let server: CurveKeyPair
+        let allowed: [ZAPAuthenticator.AllowedKey]
+        do {
+            server = try CurveCertificate.read(serverKey)
+            allowed = try ZAPAuthenticator.allowList(fromFiles: operatorKeys)
+        } catch {
+            throw badInput("\(error.description)")
+        }
+        guard let secret = server.secretKey else {
+            throw badInput("--server-key \(serverKey) holds only a public key; pass the robot's NAME.key_secret file")
+        }
+        guard allowed.count <= 256 else { throw badInput("--operator-keys: \(allowed.count) keys; at most 256 operators") }
+        return RemoteOperator(endpoint: endpoint, serverSecretKey: secret, allowed: allowed)
     }
 }

@@ -25,6 +25,8 @@ struct TeleopCommand: ParsableCommand {
     @Option(help: ArgumentHelp(OperatorDeviceSpec.help + "."))
     var device: String
 
+    @OptionGroup var remote: RemoteOperatorOptions
+
     @Option(help: "Record every episode into this MCAP file.")
     var record: String?
 
@@ -52,7 +54,7 @@ struct TeleopCommand: ParsableCommand {
         if robot.link != .sim && speed != 1 { throw badInput("--speed applies only to simulated robots (link: sim)") }
         let output = try record.map { try outputFile($0, kind: .mcap, option: "--record", inputs: robot.inputFiles, force: force) }
         var plan = options.plan(robot, .teleoperation)
-        plan.operator = try OperatorDeviceSpec.parse(device, robot: robot, option: "--device")
+        plan.operator = try OperatorDeviceSpec.parse(device, robot: robot, option: "--device", remote: remote)
         plan.waitForStart = !noWait
         plan.speed = speed
         plan.tickLimit = duration.map { UInt64(($0 * plan.rateHz).rounded()) }

@@ -53,10 +53,28 @@ public final class ZAPAuthenticator: @unchecked Sendable {
     }
 
     /// Reads the allow-list from public certificate files (`NAME.key`); the name is the file's
-    /// base name without `.key`.
+    /// base name without `.key`. A folder stands for the `.key` files in it, in name order (the
+    /// `allowed_keys_dir` of reins_robot.py and pyzmq's `configure_curve(location=)`).
     public static func allowList(fromFiles paths: [String]) throws(CurveCertificate.Error) -> [AllowedKey] {
         var keys: [AllowedKey] = []
+        var files: [String] = []
         for path in paths {
+            guard let folder = opendir(path) else {
+                files.append(path)
+                continue
+            }
+            var names: [String] = []
+            while let entry = readdir(folder) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+                if name.hasSuffix(".key") && !name.hasPrefix(".") { names.append(name) }
+            }
+            closedir(folder)
+            guard !names.isEmpty else {
+                throw CurveCertificate.Error(path: path, problem: "the folder holds no NAME.key files; copy each operator's NAME.key (from `reins keys new NAME`) into it")
+            }
+            files += names.sorted().map { path + "/" + $0 }
+        }
+        for path in files {
             let pair = try CurveCertificate.read(path)
             var name = FilePath.lastComponent(path)
             for suffix in [".key_secret", ".key"] where name.hasSuffix(suffix) {

@@ -110,6 +110,10 @@ public final class ZMQSocket: @unchecked Sendable {
     /// instead of queueing stale commands).
     public func setImmediate(_ on: Bool) throws(ZMQError) { try setOption(ZMQSocket.immediate, on ? 1 : 0) }
 
+    /// How long `close` may keep sending what is still queued (0, the default here: drop it).
+    /// A last message that must arrive, such as an operator's stop, needs a short linger.
+    public func setLinger(milliseconds: Int32) throws(ZMQError) { try setOption(ZMQSocket.linger, milliseconds) }
+
     public func subscribe(_ prefix: [UInt8] = []) throws(ZMQError) { try setOption(ZMQSocket.subscribeOption, bytes: prefix) }
 
     public func setRoutingID(_ id: [UInt8]) throws(ZMQError) { try setOption(ZMQSocket.routingID, bytes: id) }
