@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <fcntl.h>
+#include <linux/input.h>
+#include <sys/ioctl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <time.h>
@@ -50,6 +52,15 @@ int reins_open_pty(char *name, size_t name_size) {
         return -1;
     }
     return fd;
+}
+
+int reins_input_absolute_range(int fd, unsigned int code, int *minimum, int *maximum) {
+    struct input_absinfo info;
+    if (code > ABS_MAX) return EINVAL;
+    if (ioctl(fd, EVIOCGABS(code), &info) != 0) return errno;
+    *minimum = info.minimum;
+    *maximum = info.maximum;
+    return 0;
 }
 
 void reins_line_buffer_stdout(void) {

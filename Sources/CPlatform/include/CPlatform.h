@@ -25,6 +25,10 @@ int reins_poll_one(int fd, short events, short *revents, long long timeout_ns);
 /// path into `name`. Returns the master descriptor or -1 with errno set.
 int reins_open_pty(char *name, size_t name_size);
 
+/// The raw range an input event device (evdev) reports for absolute axis `code` (EVIOCGABS, a
+/// macro Swift cannot call). Returns 0, or an errno value (ENOTTY: not an input device).
+int reins_input_absolute_range(int fd, unsigned int code, int *minimum, int *maximum);
+
 /// Makes standard output line-buffered even when it is a pipe or a file, so a supervising
 /// process sees each status line as it is printed.
 void reins_line_buffer_stdout(void);
