@@ -113,7 +113,12 @@ struct DeployCommand: ParsableCommand {
         let output = try record.map { try outputFile($0, kind: .mcap, option: "--record", inputs: inputs, force: force) }
         var plan = options.plan(robot, .policy(network, certificate: robustness, attack: attack))
         if resumeAfterCorrection && operatorDevice == nil { throw badInput("--resume-after-correction needs --operator") }
-        plan.operator = try operatorDevice.map { try OperatorDeviceSpec.parse($0, robot: robot, option: "--operator") }
+        plan.operator = try operatorDevice.map {
+            try OperatorDeviceSpec.parse($0, robot: robot, option: "--operator", simulators: options.leaderSimulators(speed: speed))
+        }
+        if let choice = plan.operator, !OperatorDeviceSpec.hasButtons(choice) {
+            throw badInput("--operator \(operatorDevice ?? ""): the device has no takeover button; drive whole demonstrations with it in `reins teleop --device`")
+        }
         plan.resumeAfterCorrection = resumeAfterCorrection
         plan.controlRateHz = rate
         plan.speed = speed
@@ -226,6 +231,7 @@ struct CommandLineRun {
         status.finish()
         let summary = RunSummary(pipeline: pipeline, statistics: loop.statistics.snapshot(), reason: reason, robot: robot)
         print(summary.text)
+        if let failure = OperatorDeviceSpec.failure(plan.operator) { printError("operator device: \(failure)") }
         if let replay = pipeline.source as? TrajectorySource {
             print("replayed \(replay.index) of \(replay.trajectory.actions.count) actions on \(session.driver.deviceName)"
                   + " after \(replay.rampTicks) ticks reaching the first")

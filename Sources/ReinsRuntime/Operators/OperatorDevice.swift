@@ -87,6 +87,17 @@ public struct OperatorView {
     public var phase: InterventionPhase
     /// The monitor asked for a takeover and is waiting for the operator.
     public var takeoverRequested: Bool
+
+    public init(tick: UInt64, now: UInt64, elapsed: Double, state: UnsafeBufferPointer<Double>, lastApplied: UnsafeBufferPointer<Double>,
+                phase: InterventionPhase, takeoverRequested: Bool) {
+        self.tick = tick
+        self.now = now
+        self.elapsed = elapsed
+        self.state = state
+        self.lastApplied = lastApplied
+        self.phase = phase
+        self.takeoverRequested = takeoverRequested
+    }
 }
 
 /// Who drives, as the intervention arbiter sees it.
