@@ -43,12 +43,16 @@ public enum ConfigFile {
 extension RobotDescription {
     /// `arm "koch" over dynamixel at sim, 6 joints, 100 Hz, 18 observations -> 6 actions; calibration Calibration/koch.yaml`
     public var summary: String {
-        var parts = ["\(kind.rawValue) \"\(name)\", \(driver.rawValue) over \(link)"]
+        var parts = ["\(role == .leader ? "leader arm" : kind.rawValue) \"\(name)\", \(driver.rawValue) over \(link)"]
         if case .arm(let joints) = body {
             parts.append("\(joints.count) joints" + (workspace.map { " (workspace box over a \($0.chain.count)-joint chain)" } ?? ""))
         }
         parts.append("\(ConfigReader.format(controlRateHz)) Hz")
-        parts.append("\(observationNames.count) observations -> \(actionNames.count) actions")
+        if role == .leader {
+            parts.append("read by hand, torque off, within \(ConfigReader.format(leader.maxStartDifference)) rad of the follower to start")
+        } else {
+            parts.append("\(observationNames.count) observations -> \(actionNames.count) actions")
+        }
         return parts.joined(separator: ", ") + "; calibration \(calibrationPath)"
     }
 }

@@ -343,6 +343,23 @@ public struct MAVLinkSettings: Sendable, Equatable {
     public init() {}
 }
 
+/// What a description is for: a robot Reins drives, or a leader arm a person moves by hand to lead
+/// one (`reins teleop --device leader:FILE`), which Reins only reads, torque off.
+public enum RobotRole: String, CaseIterable, Sendable {
+    case follower
+    case leader
+}
+
+/// A leader arm's settings (`leader:` in a `role: leader` description).
+public struct LeaderSettings: Sendable, Equatable {
+    public static let defaultMaxStartDifference = 0.5
+    /// How far (rad) any joint of the leader may be from the follower's when teleoperation starts:
+    /// farther, and the device refuses to start instead of pulling the follower across.
+    public var maxStartDifference = LeaderSettings.defaultMaxStartDifference
+
+    public init() {}
+}
+
 /// A validated robot description (`Robots/*.yaml`) together with its calibration.
 public struct RobotDescription: Sendable {
     public var sourcePath: String
@@ -364,6 +381,9 @@ public struct RobotDescription: Sendable {
     public var mavlink = MAVLinkSettings()
     /// Arms only, optional: the box the tool point must stay in.
     public var workspace: ArmWorkspace?
+    /// `role: leader`: a servo arm moved by hand, read torque off (never driven).
+    public var role = RobotRole.follower
+    public var leader = LeaderSettings()
     /// Where each key path (`car.steering`, `joints[2].velocity`) was written, for later diagnostics.
     public var sourceMarks: [String: SourceMark] = [:]
 

@@ -4,6 +4,7 @@ extension RobotDescription {
     static let topLevelKeys = [
         "name", "kind", "driver", "link", "baud", "flow_control", "control_rate_hz", "calibration",
         "joints", "car", "drone", "workspace", "observation", "action", "safety", "monitor", "zmq", "localization", "mavlink",
+        "role", "leader",
     ]
 
     /// Reads, parses and validates a robot description and the calibration file it names.
@@ -87,6 +88,7 @@ extension RobotDescription {
         let zmqSecurity = decodeZMQSecurity(top, reader: reader)
         let localization = decodeLocalization(top, kind: kind, driver: driver, link: link, observation: observation, reader: reader)
         let mavlink = decodeMAVLink(top, driver: driver, reader: reader)
+        let (role, leader) = decodeRole(top, kind: kind, driver: driver, reader: reader)
 
         var calibrationPath: String?
         if let relative = top.requiredString("calibration", hint: "../Calibration/my-robot.yaml") {
@@ -110,6 +112,8 @@ extension RobotDescription {
         description.localization = localization
         description.mavlink = mavlink
         description.workspace = workspace
+        description.role = role
+        description.leader = leader
         return (description, top.optional("calibration")?.mark)
     }
 
@@ -132,6 +136,26 @@ extension RobotDescription {
             reader.report(linkMark, "link", error.problem, suggestion: error.suggestion)
             return nil
         }
+    }
+
+    // MARK: Role
+
+    private static func decodeRole(_ top: MappingView, kind: RobotKind?, driver: DriverKind?, reader: ConfigReader) -> (RobotRole, LeaderSettings) {
+        let role = top.choice("role", default: RobotRole.follower)
+        var settings = LeaderSettings()
+        if role == .leader, let kind, let driver, kind != .arm || (driver != .dynamixel && driver != .feetech) {
+            reader.report(top.optional("role")?.mark, "role", "a leader is a servo arm a person moves by hand, not \(kind.withArticle) on \(driver.rawValue)",
+                          suggestion: "use `role: leader` with `kind: arm` and `driver: dynamixel` or `feetech`, or remove it")
+        }
+        guard let node = top.optional("leader") else { return (role, settings) }
+        guard role == .leader else {
+            reader.report(top.keyMark("leader"), "leader", "leader settings apply only to a leader arm",
+                          suggestion: "add `role: leader`, or remove `leader`")
+            return (role, settings)
+        }
+        guard let map = reader.mapping(node, path: "leader", keys: ["max_start_difference_rad"]) else { return (role, settings) }
+        settings.maxStartDifference = map.double("max_start_difference_rad", default: LeaderSettings.defaultMaxStartDifference, in: 0.01...6.3, unit: "rad")
+        return (role, settings)
     }
 
     // MARK: Connections

@@ -118,7 +118,12 @@ struct DeployCommand: ParsableCommand {
         if operatorDevice == nil && (remote.serverKey != nil || !remote.operatorKeys.isEmpty) {
             throw badInput("--server-key and --operator-keys need --operator zmq:tcp://HOST:PORT")
         }
-        plan.operator = try operatorDevice.map { try OperatorDeviceSpec.parse($0, robot: robot, option: "--operator", remote: remote) }
+        plan.operator = try operatorDevice.map {
+            try OperatorDeviceSpec.parse($0, robot: robot, option: "--operator", remote: remote, simulators: options.leaderSimulators(speed: speed))
+        }
+        if let choice = plan.operator, !OperatorDeviceSpec.hasButtons(choice) {
+            throw badInput("--operator \(operatorDevice ?? ""): the device has no takeover button; drive whole demonstrations with it in `reins teleop --device`")
+        }
         plan.resumeAfterCorrection = resumeAfterCorrection
         plan.controlRateHz = rate
         plan.speed = speed
@@ -231,6 +236,7 @@ struct CommandLineRun {
         status.finish()
         let summary = RunSummary(pipeline: pipeline, statistics: loop.statistics.snapshot(), reason: reason, robot: robot)
         print(summary.text)
+        if let failure = OperatorDeviceSpec.failure(plan.operator) { printError("operator device: \(failure)") }
         if let replay = pipeline.source as? TrajectorySource {
             print("replayed \(replay.index) of \(replay.trajectory.actions.count) actions on \(session.driver.deviceName)"
                   + " after \(replay.rampTicks) ticks reaching the first")

@@ -20,7 +20,12 @@ struct RobotOptions: ParsableArguments {
     var noRealtime = false
 
     func loadRobot() throws -> RobotDescription {
-        try reins.loadRobot(robot, exitCode: 2)
+        let description = try reins.loadRobot(robot, exitCode: 2)
+        if description.role == .leader {
+            throw badInput("\(robot): \(description.name) is a leader arm (role: leader), moved by hand and never driven; "
+                           + "drive its follower with it instead: --robot FOLLOWER.yaml --device leader:\(robot)")
+        }
+        return description
     }
 
     func simulatorOptions() throws -> SimulatorOptions {

@@ -13,7 +13,10 @@ struct TeleopCommand: ParsableCommand {
             `source: human`, `segment: demo`, with the operator's name. Each episode starts when the \
             operator presses start (Enter on the keyboard); success (y), failure (n) and discard (x, \
             re-record) end it, or the task judges it as in any run. Between episodes the robot can \
-            still be driven (to set the next scene up); those ticks are not recorded. A device silent \
+            still be driven (to set the next scene up); those ticks are not recorded. A leader arm \
+            (`--device leader:Robots/koch-leader.yaml`) has no buttons: its episodes start at once and \
+            end by the task, --episodes or --duration; it refuses to start while it stands farther \
+            from the follower than its `max_start_difference_rad`. A device silent \
             for longer than the description's `operator_timeout_ms` gives the robot kind's fallback \
             (hold, slow to a stop, hover), never the last command again.
 
@@ -54,8 +57,11 @@ struct TeleopCommand: ParsableCommand {
         if robot.link != .sim && speed != 1 { throw badInput("--speed applies only to simulated robots (link: sim)") }
         let output = try record.map { try outputFile($0, kind: .mcap, option: "--record", inputs: robot.inputFiles, force: force) }
         var plan = options.plan(robot, .teleoperation)
-        plan.operator = try OperatorDeviceSpec.parse(device, robot: robot, option: "--device", remote: remote)
-        plan.waitForStart = !noWait
+        let choice = try OperatorDeviceSpec.parse(device, robot: robot, option: "--device", remote: remote,
+                                                  simulators: options.leaderSimulators(speed: speed))
+        plan.operator = choice
+        // A device without a start button (a leader arm) could never start an episode.
+        plan.waitForStart = !noWait && OperatorDeviceSpec.hasButtons(choice)
         plan.speed = speed
         plan.tickLimit = duration.map { UInt64(($0 * plan.rateHz).rounded()) }
         plan.episodeLimit = episodes.map(UInt32.init)

@@ -5,7 +5,8 @@ import ReinsTestSupport
 import Testing
 
 @Suite struct ShippedFilesTests {
-    static let robotFiles = ["koch-arm", "so101-arm", "f1tenth-car", "px4-quad-serial", "px4-quad-udp", "sim-arm", "sim-car", "sim-drone"]
+    static let robotFiles = ["koch-arm", "so101-arm", "f1tenth-car", "px4-quad-serial", "px4-quad-udp", "sim-arm", "sim-car", "sim-drone",
+                             "koch-leader", "so101-leader", "sim-leader", "sim-so101-leader"]
 
     @Test(arguments: robotFiles)
     func shippedDescriptionLoads(_ name: String) throws {
@@ -34,6 +35,31 @@ import Testing
         #expect(robot.monitor.sensitivityLimit == robot.monitor.actionTolerance / robot.monitor.sensorNoiseBound)
         guard case .arm(let calibration) = robot.calibration else { Issue.record("not an arm calibration"); return }
         #expect(calibration.joints.map(\.name) == ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper"])
+    }
+}
+
+@Suite struct LeaderDescriptionTests {
+    @Test(arguments: [("koch-leader", "koch-arm"), ("so101-leader", "so101-arm"), ("sim-leader", "sim-arm"), ("sim-so101-leader", "sim-so101-arm")])
+    func everyShippedLeaderLeadsItsFollowerJointForJointOnItsOwnBus(_ names: (String, String)) throws {
+        let leader = try RobotDescription.load(path: packageRoot + "/Robots/\(names.0).yaml")
+        let follower = try RobotDescription.load(path: packageRoot + "/Robots/\(names.1).yaml")
+        #expect(leader.role == .leader && follower.role == .follower)
+        #expect(leader.leader.maxStartDifference == 0.5)
+        #expect(leader.driver == follower.driver)
+        #expect(leader.actionNames == follower.actionNames)
+        #expect(leader.calibrationPath != follower.calibrationPath)
+        #expect(leader.link == .sim ? follower.link == .sim : leader.link != follower.link)
+    }
+
+    @Test func aLeaderIsAServoArmAndOnlyALeaderHasLeaderSettings() throws {
+        let folder = TemporaryDirectory()
+        folder.write("cal.yaml", Fixtures.armCalibration)
+        let leader = try RobotDescription.load(path: folder.write("leader.yaml", Fixtures.arm + "role: leader\nleader: {max_start_difference_rad: 0.3}\n"))
+        #expect(leader.role == .leader && leader.leader.maxStartDifference == 0.3)
+        let stray = Fixtures.diagnostics(description: Fixtures.arm + "leader: {max_start_difference_rad: 0.3}\n")
+        #expect(stray.contains { $0.keyPath == "leader" && $0.suggestion == "add `role: leader`, or remove `leader`" }, "\(stray)")
+        let car = Fixtures.diagnostics(description: Fixtures.car + "role: leader\n", calibration: Fixtures.carCalibration)
+        #expect(car.contains { $0.keyPath == "role" && $0.problem.contains("a leader is a servo arm") }, "\(car)")
     }
 }
 

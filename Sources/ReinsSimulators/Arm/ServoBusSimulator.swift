@@ -51,18 +51,25 @@ public class ServoBusSimulator: ByteLinkSimulator, @unchecked Sendable {
     /// A simulated operator moves joints whose torque is off through their range, as a person does
     /// during calibration: from where the joint is to one end stop, across to the other, and back.
     public var backdrive = false
+    /// A simulated hand moves joints whose torque is off as a person moves a leader arm while
+    /// teleoperating: smoothly and slowly, every joint at once, within the arm's safe envelope (a
+    /// simulated leader, `role: leader`, has one). `backdrive` takes precedence.
+    public var hand = false
     private var backdriveStart: [(time: Double, position: Double)?] = []
 
     public override func step(_ dt: Double, simulatedTime: Double) {
         applyGoals()
         arm.step(dt)
-        if backdrive {
+        if backdrive || hand {
             if backdriveStart.count != arm.joints.count { backdriveStart = Array(repeating: nil, count: arm.joints.count) }
             for i in arm.joints.indices {
                 guard !arm.joints[i].torqueEnabled else { backdriveStart[i] = nil; continue }
                 if backdriveStart[i] == nil { backdriveStart[i] = (simulatedTime, arm.joints[i].position) }
                 let (start, origin) = backdriveStart[i]!
-                let position = operatorSweep(from: origin, limits: arm.joints[i].parameters.hardLimits, elapsed: simulatedTime - start)
+                let limits = arm.joints[i].parameters.hardLimits
+                let position = backdrive
+                    ? operatorSweep(from: origin, limits: limits, elapsed: simulatedTime - start)
+                    : handMotion(joint: i, from: origin, limits: limits, elapsed: simulatedTime - start)
                 arm.joints[i].velocity = (position - arm.joints[i].position) / dt
                 arm.joints[i].position = position
             }
@@ -80,6 +87,22 @@ public class ServoBusSimulator: ByteLinkSimulator, @unchecked Sendable {
         let fraction = (elapsed.truncatingRemainder(dividingBy: 1.5)) / 1.5
         let blend = (1 - cos(Double.pi * fraction)) / 2
         return legs[leg].0 + (legs[leg].1 - legs[leg].0) * blend
+    }
+
+    /// Where the simulated hand holds joint `index` `elapsed` seconds after it took it at `origin`:
+    /// a slow sinusoid, `origin + a·(1 − cos ωt)`, so it starts at rest from where the joint was and
+    /// swings toward the side with more room, up to 1.2 rad and back. Each joint has its own period
+    /// (6 s, 7 s, ...), and the peak speed (0.63 rad/s at most) stays under a quarter of a follower's
+    /// typical joint speed limit, the rate at which a follower engages.
+    func handMotion(joint index: Int, from origin: Double, limits: ClosedRange<Double>, elapsed: Double) -> Double {
+        // The hard limits sit 0.15 rad outside the description's envelope; keep 0.05 rad inside it.
+        let low = limits.lowerBound + 0.2, high = limits.upperBound - 0.2
+        let above = high - origin, below = origin - low
+        let room = max(0, max(above, below))
+        let amplitude = min(0.6, room / 2)
+        let period = 6.0 + Double(index)
+        let offset = amplitude * (1 - cos(2 * Double.pi * elapsed / period))
+        return above >= below ? origin + offset : origin - offset
     }
 
     /// Copies goal registers into the joints (subclass: protocol register map).

@@ -23,7 +23,8 @@ public struct SimulatorOptions: Sendable {
     /// MAVLink signing key for the simulated vehicle.
     public var signingKey: MAVLinkSigningKey?
     /// Arm only: a simulated operator sweeps every joint through its range while torque is off
-    /// (what a person does during `reins calibrate`).
+    /// (what a person does during `reins calibrate`). Without it, a simulated leader arm
+    /// (`role: leader`) is moved by a simulated hand, as during teleoperation.
     public var backdrive = false
 
     public init() {}
@@ -84,6 +85,7 @@ public enum SimulatorFactory {
                     ? try DynamixelBusSimulator(arm: arm, description: robot, linkPath: ptyPath, faults: faults)
                     : try FeetechBusSimulator(arm: arm, description: robot, linkPath: ptyPath, faults: faults)
                 bus.backdrive = options.backdrive
+                bus.hand = robot.role == .leader
                 let host = SimulatorHost(frontEnd: bus, speed: options.speed, disconnectAfter: options.faults.disconnectAfterSeconds)
                 host.start()
                 return RunningSimulator(host: host, driverLink: .pty(path: bus.devicePath!), localization: nil,
