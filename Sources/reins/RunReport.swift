@@ -71,7 +71,7 @@ final class LiveStatus {
 
     /// Who drives and what the operator needs to know.
     static func control(_ status: StatusSnapshot, hasOperator: Bool) -> String {
-        if status.waitingForEpisode { return "  WAITING: press start (Enter) for the next episode" }
+        if status.waitingForEpisode { return "  WAITING: press start (Enter on the keyboard) for the next episode" }
         if status.operatorSilent { return "  OPERATOR SILENT: falling back" }
         if status.holdingForTakeover {
             return hasOperator ? "  TAKEOVER REQUESTED: holding, take over (t)" : "  TAKEOVER REQUESTED: holding (no operator attached)"
@@ -117,8 +117,12 @@ struct RunSummary {
             lines.append("responses: " + (responses.isEmpty ? "none" : responses.joined(separator: ", ")) + "; takeover requests \(totals.takeoverRequests)"
                          + (totals.takeoverRequests > 0 && pipeline.source is PolicySource ? " (no operator attached: the robot held until the episode ended)" : ""))
         }
-        if pipeline.source is InterventionArbiter || pipeline.source is OperatorSource {
+        if pipeline.source is InterventionArbiter {
             lines.append(Self.interventions(totals, period: 1 / robot.controlRateHz))
+        } else if pipeline.source is OperatorSource {
+            lines.append("operator: drove \(fixed(Double(totals.humanTicks) / robot.controlRateHz, 1)) s in episodes"
+                         + " and \(fixed(Double(totals.betweenEpisodeTicks) / robot.controlRateHz, 1)) s between them (not recorded)"
+                         + ", device silent \(totals.operatorLost) times")
         }
         let clamps = pipeline.safety.counts.filter { $0.count > 0 }.map { "\($0.reason) \($0.count)" }
         lines.append("safety-filter clamps: " + (clamps.isEmpty ? "none" : clamps.joined(separator: ", ")) + " (ticks clamped \(totals.clampedTicks))")

@@ -37,6 +37,7 @@ public final class ScriptedOperator: OperatorDevice, @unchecked Sendable {
     private var recoveryTicks: UInt64 = 0
     private var lastPhase: InterventionPhase = .autonomous
     private var command = OperatorCommand()
+    /// Arms: the joint positions the episode started in.
     private let home: UnsafeMutableBufferPointer<Double>
     private let scratch: UnsafeMutableBufferPointer<Double>
     /// Drones: the last position where the policy was making progress.
@@ -53,7 +54,7 @@ public final class ScriptedOperator: OperatorDevice, @unchecked Sendable {
         period = 1 / (rateHz ?? robot.controlRateHz)
         random = SeededRandom(seed: seed ^ 0x5c1e_0be7)
         let n = robot.actionNames.count
-        home = .allocate(capacity: max(1, robot.stateLayout.count))
+        home = .allocate(capacity: max(1, n))
         home.initialize(repeating: 0)
         scratch = .allocate(capacity: max(1, n))
         scratch.initialize(repeating: 0)
@@ -74,7 +75,10 @@ public final class ScriptedOperator: OperatorDevice, @unchecked Sendable {
     public func stop() {}
 
     public func episodeStarted(_ view: OperatorView) {
-        for i in 0..<min(home.count, view.state.count) { home[i] = view.state[i] }
+        if case .arm(let joints) = robot.body {
+            let arm = ArmStateView(view.state, jointCount: joints.count)
+            for i in 0..<min(home.count, joints.count) { home[i] = arm.position(i) }
+        }
         if case .drone = robot.body {
             let p = DroneStateView(view.state).position
             goodPosition = (p.north, p.east, p.down)
@@ -166,8 +170,9 @@ public final class ScriptedOperator: OperatorDevice, @unchecked Sendable {
         case .arm(let joints):
             // Back to the pose the episode started in, at half the joint speed limits.
             var farthest = 0.0
+            let arm = ArmStateView(view.state, jointCount: joints.count)
             for i in 0..<n {
-                let position = view.state[i]
+                let position = arm.position(i)
                 let step = 0.5 * joints[i].velocity * period
                 let error = home[i] - view.lastApplied[i]
                 command[i] = view.lastApplied[i] + max(-step, min(step, error))
