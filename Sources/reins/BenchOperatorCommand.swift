@@ -5,76 +5,114 @@ import ReinsRuntime
 import ReinsSimulators
 import ReinsTransport
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// A way to press an operator device's "faster" and "slower" from outside, as a person would.
-protocol OperatorStimulus: AnyObject {
-    /// What the bench reports the device as ("keyboard through a pty").
-    var label: String { get }
-    /// The device the run uses.
-    var device: any OperatorDevice { get }
-    /// Presses the input that raises (or lowers) the car's speed.
-    func press(faster: Bool)
-    func close()
-}
-
-/// Keys typed into a pseudo-terminal the keyboard operator reads.
-final class KeyboardStimulus: OperatorStimulus {
-    let label = "keyboard through a pty"
-    let device: any OperatorDevice
-    private let terminal: PseudoTerminal
-    private let slave: Int32
-
-    init() throws {
-        terminal = try PseudoTerminal()
-        slave = open(terminal.slavePath, O_RDWR | O_NOCTTY)
-        device = KeyboardOperator(fd: slave, operatorName: "bench")
-    }
-
-    func press(faster: Bool) {
-        try? terminal.master.write(Array((faster ? "w" : "s").utf8), deadline: MonotonicClock.deadline(in: 0.1))
-    }
-
-    func close() {
-        Glibc.close(slave)
-        terminal.close()
-    }
-}
 
 struct BenchOperatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "operator",
         abstract: "Measure the latency from an operator's input to the action leaving in a driver write.",
         discussion: """
-            Teleoperates the simulated car through the real pipeline (operator device thread, \
-            lock-free hand-over, safety filter, VESC driver over a pty) and presses "faster" and \
-            "slower" in turn from outside the device, as a person would; each sample is the time \
-            from the input to the first driver write whose applied speed changed. Reports the \
-            median and p99 against the control period.
+            Drives a simulated robot through the real pipeline (operator device thread, lock-free \
+            hand-over, safety filter, driver over a pty) and moves the device's input from outside, \
+            as a person would, between two levels; each sample is the time from the move to the \
+            first driver write whose applied value changed. Devices: keyboard (keys typed into a \
+            pty), gamepad (stick events written into a FIFO, shipped Xbox mapping), remote (a CURVE \
+            station on loopback with fresh keys, sending 50 times a second and at once on a move), \
+            each driving the simulated car's speed; leader (the simulated leader arm, its hand held \
+            still by the simulator and one joint stepped by 0.02 rad, leading the simulated arm). \
+            `all` runs them one after another. Each device prints one line: median, p99 and \
+            maximum, and the median against the control period; the leader's line adds the lag of \
+            its smoothing filter, which the first write does not show.
             """)
 
-    @Option(help: "The device: keyboard (a pseudo-terminal this command types into).")
-    var device: String = "keyboard"
+    enum Device: String, CaseIterable {
+        case keyboard, gamepad, remote, leader
+    }
 
-    @Option(help: "Robot description of the simulated car to drive.")
+    @Option(help: "The device: keyboard, gamepad, remote, leader or all.")
+    var device: String = "all"
+
+    @Option(help: "Robot description of the simulated car the keyboard, gamepad and remote drive.")
     var robot: String = "Robots/sim-car.yaml"
 
-    @Option(parsing: .unconditional, help: NumberRange.samples.help("Inputs to time."), transform: NumberRange.samples.parse)
+    @Option(help: "Robot description of the simulated arm the leader leads.")
+    var arm: String = "Robots/sim-arm.yaml"
+
+    @Option(help: "Description of the simulated leader arm (role: leader).")
+    var leader: String = "Robots/sim-leader.yaml"
+
+    @Option(parsing: .unconditional, help: NumberRange.samples.help("Inputs to time per device."), transform: NumberRange.samples.parse)
     var samples: Int = 100
 
     @Flag(help: "Do not request SCHED_FIFO and memory locking.")
     var noRealtime = false
 
-    func run() throws {
-        let description = try loadRobot(robot, exitCode: 2)
-        guard case .car = description.body, description.link == .sim else { throw badInput("--robot must be a simulated car (link: sim), e.g. Robots/sim-car.yaml") }
-        let stimulus: any OperatorStimulus
-        switch device {
-        case "keyboard": stimulus = try KeyboardStimulus()
-        default: throw badInput("--device \(device): the bench drives keyboard")
+    /// The applied value has settled when it stays within this of where it last moved (in the
+    /// action's unit: m/s, rad)...
+    static let settledWithin = 1e-4
+    /// ...and an input has arrived when a write moves it this far from where it stood at the input:
+    /// a filter still settling never does, and every input does at once (the first write after a
+    /// 0.02 rad step of the leader moves the follower's goal 1.5 mrad, its acceleration limit).
+    static let movedBy = 5e-4
+    /// The applied value must have stood still this long before the next input.
+    static let settleSeconds = 0.1
+    /// An input not seen in a write within this long is counted as missed.
+    static let missSeconds = 1.0
+    static let warmUpSeconds = 0.5
+
+    func validate() throws {
+        guard device == "all" || Device(rawValue: device) != nil else {
+            throw ValidationError("--device \(device): choose keyboard, gamepad, remote, leader or all")
         }
+    }
+
+    func run() throws {
+        let devices = device == "all" ? Device.allCases : [Device(rawValue: device)!]
+        var car: RobotDescription?
+        if devices.contains(where: { $0 != .leader }) {
+            let description = try loadRobot(robot, exitCode: 2)
+            guard case .car = description.body, description.link == .sim else { throw badInput("--robot must be a simulated car (link: sim), e.g. Robots/sim-car.yaml") }
+            car = description
+        }
+        var follower: RobotDescription?
+        if devices.contains(.leader) {
+            let description = try loadRobot(arm, exitCode: 2)
+            guard case .arm = description.body, description.link == .sim else { throw badInput("--arm must be a simulated arm (link: sim), e.g. Robots/sim-arm.yaml") }
+            follower = description
+        }
+        var results: [OperatorLatency] = []
+        var failed: [String] = []
+        for device in devices {
+            do {
+                let result: OperatorLatency
+                switch device {
+                case .keyboard: result = try measure(KeyboardStimulus(), robot: car!)
+                case .gamepad: result = try measure(GamepadStimulus(car: car!), robot: car!)
+                case .remote: result = try measure(RemoteStimulus(), robot: car!)
+                case .leader:
+                    var latency = try measure(LeaderStimulus(follower: follower!, leaderPath: leader), robot: follower!)
+                    let rateHz = max(follower!.controlRateHz, LeaderArmOperator.minimumRateHz)
+                    latency.note = "smoothing filter: half a step after \(AlphaBetaTracker.readingsToReach(0.5, ofAStepAt: rateHz)) readings, "
+                        + "90 % after \(AlphaBetaTracker.readingsToReach(0.9, ofAStepAt: rateHz)) (\(fixed(1000 / rateHz, 0)) ms each)"
+                    result = latency
+                }
+                print(result.line)
+                results.append(result)
+            } catch let error as ExitCode {
+                throw error
+            } catch {
+                printError("\(device.rawValue): \(error)")
+                failed.append(device.rawValue)
+            }
+        }
+        if results.count > 1 { print(OperatorLatency.table(results)) }
+        if !failed.isEmpty {
+            printError("not measured: " + failed.joined(separator: ", "))
+            throw ExitCode(1)
+        }
+    }
+
+    /// Drives `robot` with the stimulus's device and times `samples` moves of its input.
+    private func measure(_ stimulus: any OperatorStimulus, robot description: RobotDescription) throws -> OperatorLatency {
         defer { stimulus.close() }
         var plan = RunPlan(robot: description, source: .teleoperation)
         plan.operator = .device(stimulus.device)
@@ -83,40 +121,110 @@ struct BenchOperatorCommand: ParsableCommand {
         let run = try Run(plan, simulators: BuiltInSimulators(options: SimulatorOptions()))
         defer { run.close() }
         try run.activate()
+        // Written on the loop thread after each driver write: the watched value, when it last
+        // moved, and when it first moved away from `reference` (the value at the input).
+        let value = Atomic<UInt64>(Double.nan.bitPattern)
+        let stoodAt = Atomic<UInt64>(Double.nan.bitPattern)
+        let lastMoveAt = Atomic<UInt64>(0)
+        let reference = Atomic<UInt64>(Double.nan.bitPattern)
         let changedAt = Atomic<UInt64>(0)
-        let lastSpeed = Atomic<UInt64>(Double.nan.bitPattern)
-        _ = try run.start(prepare: { pipeline in
+        let watched = stimulus.watchedAction, settledWithin = Self.settledWithin, movedBy = Self.movedBy
+        let realtime = try run.start(prepare: { pipeline in
             pipeline.port.afterWrite = { applied in
-                let previous = Double(bitPattern: lastSpeed.exchange(applied[0].bitPattern, ordering: .relaxed))
-                if previous.isFinite && applied[0] != previous {
-                    _ = changedAt.compareExchange(expected: 0, desired: MonotonicClock.nowNanoseconds(), ordering: .relaxed)
+                let now = MonotonicClock.nowNanoseconds(), current = applied[watched]
+                value.store(current.bitPattern, ordering: .relaxed)
+                if !(abs(current - Double(bitPattern: stoodAt.load(ordering: .relaxed))) <= settledWithin) {
+                    stoodAt.store(current.bitPattern, ordering: .relaxed)
+                    lastMoveAt.store(now, ordering: .relaxed)
+                }
+                if abs(current - Double(bitPattern: reference.load(ordering: .relaxed))) > movedBy {
+                    _ = changedAt.compareExchange(expected: 0, desired: now, ordering: .relaxed)
                 }
             }
         })
+        do {
+            try stimulus.deviceStarted()
+        } catch {
+            _ = run.wait(stopRequested: { true })
+            throw error
+        }
+        // The operator source takes the device's first commands before it drives.
+        MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: Self.warmUpSeconds))
         let period = 1 / description.controlRateHz
-        MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: 0.5))
         var latencies: [Double] = []
         var missed = 0
+        let settle = UInt64(Self.settleSeconds * 1e9)
         for sample in 0..<samples where run.pipeline?.stopReason == nil {
-            // Let the last change settle (the filter ramps speed at the acceleration limit).
-            MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: 0.25))
+            // Wait until the last move has settled (the filter ramps at the acceleration limit).
+            let patience = MonotonicClock.deadline(in: 2)
+            repeat {
+                MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: 0.01))
+            } while MonotonicClock.nowNanoseconds() &- lastMoveAt.load(ordering: .relaxed) < settle && MonotonicClock.nowNanoseconds() < patience
+            // A person's input falls anywhere in the loop's period; the waits above would press
+            // at one phase of it (just after a write, the worst case) every time.
+            MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: Double.random(in: 0..<period)))
+            // The reference first: the value still differs from the previous input's.
+            reference.store(value.load(ordering: .relaxed), ordering: .relaxed)
             changedAt.store(0, ordering: .relaxed)
             let pressed = MonotonicClock.nowNanoseconds()
-            stimulus.press(faster: sample % 2 == 0)
-            let deadline = MonotonicClock.deadline(in: 1)
+            stimulus.press(high: sample % 2 == 0)
+            let deadline = MonotonicClock.deadline(in: Self.missSeconds)
             while changedAt.load(ordering: .relaxed) == 0 && MonotonicClock.nowNanoseconds() < deadline {
                 MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: 0.0002))
             }
             let changed = changedAt.load(ordering: .relaxed)
             if changed > pressed { latencies.append(Double(changed - pressed) / 1e9) } else { missed += 1 }
         }
+        let stopReason = run.pipeline.flatMap { pipeline in
+            pipeline.stopReason.map { "\($0)" + (pipeline.fault.map { " — \($0.message(driver: pipeline.session.driver))" } ?? "") }
+        }
         _ = run.wait(stopRequested: { true })
-        latencies.sort()
-        guard !latencies.isEmpty else { throw badInput("no input reached a driver write") }
-        let median = latencies[latencies.count / 2], p99 = latencies[min(latencies.count - 1, Int(0.99 * Double(latencies.count)))]
-        print("\(stimulus.label) → driver write (\(description.name), \(fixed(description.controlRateHz, 0)) Hz, period \(fixed(period * 1000, 1)) ms)")
-        print("samples \(latencies.count)" + (missed > 0 ? ", \(missed) inputs never reached a write within 1 s" : ""))
-        print("latency median \(fixed(median * 1000, 2)) ms, p99 \(fixed(p99 * 1000, 2)) ms, max \(fixed(latencies.last! * 1000, 2)) ms; "
-              + "median / period \(fixed(median / period, 2))")
+        guard !latencies.isEmpty else {
+            throw DeviceError(device: stimulus.device.deviceName, problem: "no input reached a driver write"
+                              + (stopReason.map { " (the run stopped: \($0))" } ?? ""))
+        }
+        return OperatorLatency(label: stimulus.label, robot: description.name, periodSeconds: period,
+                               latencies: latencies.sorted(), missed: missed, realtime: realtime.schedulingObtained,
+                               stopped: stopReason.map { "the run stopped after \(latencies.count + missed) inputs: \($0)" })
+    }
+}
+
+/// One device's measured input-to-write latencies, sorted.
+struct OperatorLatency {
+    var label: String
+    var robot: String
+    var periodSeconds: Double
+    var latencies: [Double]
+    var missed: Int
+    /// The loop got SCHED_FIFO.
+    var realtime: Bool
+    /// Why the run ended before every input was timed (a watchdog on a loaded machine), if it did.
+    var stopped: String?
+    /// What else the device's line says (the leader's smoothing lag).
+    var note = ""
+
+    var median: Double { latencies[latencies.count / 2] }
+    var p99: Double { latencies[min(latencies.count - 1, Int(0.99 * Double(latencies.count)))] }
+    var maximum: Double { latencies.last! }
+
+    var line: String {
+        "\(label) → \(robot) driver write (period \(fixed(periodSeconds * 1000, 1)) ms, \(realtime ? "SCHED_FIFO" : "not real-time")): "
+            + "\(latencies.count) samples, median \(fixed(median * 1000, 2)) ms, p99 \(fixed(p99 * 1000, 2)) ms, max \(fixed(maximum * 1000, 2)) ms, "
+            + "median/period \(fixed(median / periodSeconds, 2))"
+            + (missed > 0 ? "; \(missed) inputs never reached a write within \(fixed(BenchOperatorCommand.missSeconds, 0)) s" : "")
+            + (stopped.map { "; \($0)" } ?? "") + (note.isEmpty ? "" : "; \(note)")
+    }
+
+    static func table(_ results: [OperatorLatency]) -> String {
+        func cell(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(1, width - text.count)) }
+        let widest = results.map(\.label.count).max() ?? 0
+        var lines = [cell("device", widest + 2) + cell("robot", 10) + cell("period", 9) + cell("samples", 9)
+                     + cell("median", 10) + cell("p99", 10) + cell("max", 10) + "median/period"]
+        for r in results {
+            lines.append(cell(r.label, widest + 2) + cell(r.robot, 10) + cell(fixed(r.periodSeconds * 1000, 1) + " ms", 9)
+                         + cell("\(r.latencies.count)", 9) + cell(fixed(r.median * 1000, 2) + " ms", 10)
+                         + cell(fixed(r.p99 * 1000, 2) + " ms", 10) + cell(fixed(r.maximum * 1000, 2) + " ms", 10) + fixed(r.median / r.periodSeconds, 2))
+        }
+        return lines.joined(separator: "\n")
     }
 }

@@ -76,7 +76,7 @@ enum OperatorDeviceSpec {
 
     /// A leader arm for `robot`, refused before anything connects when its description is not a
     /// leader's or its joints do not pair with the follower's.
-    private static func leaderArm(_ path: String, robot: RobotDescription, option: String, simulators: any SimulatorLauncher) throws -> LeaderArmOperator {
+    static func leaderArm(_ path: String, robot: RobotDescription, option: String, simulators: any SimulatorLauncher) throws -> LeaderArmOperator {
         guard !path.isEmpty else { throw badInput("\(option) leader: name the leader arm's description, e.g. leader:Robots/koch-leader.yaml") }
         let leader = try loadRobot(path, exitCode: RunExit.badInput)
         guard leader.role == .leader else {

@@ -21,7 +21,8 @@ import Synchronization
 /// acceleration × period² (1.5 mrad at 100 Hz) while an encoder count is 1.5 mrad: raw readings,
 /// picked up by a loop that is not in step with the reading thread (a reading seen twice, then
 /// one skipped), would have the safety filter clamping most ticks. So the thread tracks each joint
-/// with an alpha-beta filter (position and speed; a few milliradians behind a moving hand), and
+/// with an alpha-beta filter (`AlphaBetaTracker`: position and speed; a few milliradians behind a
+/// moving hand), and
 /// `poll` carries the newest estimate forward to the tick's time at the speed between the last
 /// two.
 public final class LeaderArmOperator: OperatorDevice, @unchecked Sendable {
@@ -49,12 +50,6 @@ public final class LeaderArmOperator: OperatorDevice, @unchecked Sendable {
     public static let minimumRateHz = 100.0
     /// How long `start` waits for the leader's first reading.
     public static let firstReadingSeconds = 1.0
-    /// The alpha-beta filter's gains per reading at 100 Hz (scaled for faster reading, so its
-    /// bandwidth stays the same): within 2 mrad of a hand moving 0.6 rad/s, and smooth enough for
-    /// a follower's 15 rad/s² at 100 Hz.
-    public static let positionGain = 0.3
-    public static let speedGain = 0.05
-
     /// - Parameters:
     ///   - leader: the leader's description (`role: leader`), with its own link and calibration.
     ///   - simulators: starts the leader's simulator when it says `link: sim`.
@@ -197,11 +192,8 @@ public final class LeaderArmOperator: OperatorDevice, @unchecked Sendable {
         let silenceLimit = UInt64(leader.safety.watchdogTimeout * 1e9)
         let count = map.count
         let deviceName = self.deviceName
-        let scale = Self.minimumRateHz / rateHz
-        let positionGain = Self.positionGain * scale, speedGain = Self.speedGain * scale * scale
         thread = PosixThread {
-            var estimate = [Double](repeating: 0, count: count), speed = [Double](repeating: 0, count: count)
-            var estimated: UInt64 = 0
+            var tracker = AlphaBetaTracker(count: count, rateHz: rateHz)
             var next = MonotonicClock.nowNanoseconds()
             var lastFresh = next
             while !stopping.isSet {
@@ -214,25 +206,14 @@ public final class LeaderArmOperator: OperatorDevice, @unchecked Sendable {
                     lastFresh = now
                     // The servos answered somewhere between the request and the reply.
                     let measured = asked + (now &- asked) / 2
-                    if estimated == 0 {
-                        for i in 0..<count { estimate[i] = positions[i] }
-                    } else {
-                        let dt = Double(measured &- estimated) / 1e9
-                        for i in 0..<count {
-                            let predicted = estimate[i] + speed[i] * dt
-                            let residual = positions[i] - predicted
-                            estimate[i] = predicted + positionGain * residual
-                            if dt > 0 { speed[i] += speedGain * residual / dt }
-                        }
-                    }
-                    estimated = measured
+                    tracker.update(UnsafeBufferPointer(positions), at: measured)
                     var command = OperatorCommand()
                     command.count = UInt8(count)
                     command.mode = .absolute
                     command.timestamp = measured
                     for i in 0..<count {
                         let f = map[i]
-                        command[f] = min(max(estimate[i], limits[f].lowerBound), limits[f].upperBound)
+                        command[f] = min(max(tracker.positions[i], limits[f].lowerBound), limits[f].upperBound)
                     }
                     channel.publish(command)
                 case .stale:

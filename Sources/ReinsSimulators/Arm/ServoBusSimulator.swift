@@ -2,6 +2,7 @@ import ReinsConfig
 import ReinsCore
 import ReinsProtocols
 import ReinsTransport
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -56,20 +57,36 @@ public class ServoBusSimulator: ByteLinkSimulator, @unchecked Sendable {
     /// simulated leader, `role: leader`, has one). `backdrive` takes precedence.
     public var hand = false
     private var backdriveStart: [(time: Double, position: Double)?] = []
+    /// Where a bench holds the simulated hand instead of letting it swing (see `holdHand`).
+    private let heldHand = Mutex<(joint: Int, displacement: Double)?>(nil)
+
+    /// Holds the simulated hand still, every joint where the hand took it and `joint` displaced
+    /// from there by `displacement` radians, from the next physics step on (any thread): a step a
+    /// bench can time through a leader arm to its follower's driver write (`reins bench operator`).
+    /// The hand's own motion is a smooth sinusoid with no instant to time from.
+    public func holdHand(joint: Int, displacement: Double) {
+        heldHand.withLock { $0 = (joint, displacement) }
+    }
 
     public override func step(_ dt: Double, simulatedTime: Double) {
         applyGoals()
         arm.step(dt)
         if backdrive || hand {
+            let held = backdrive ? nil : heldHand.withLock { $0 }
             if backdriveStart.count != arm.joints.count { backdriveStart = Array(repeating: nil, count: arm.joints.count) }
             for i in arm.joints.indices {
                 guard !arm.joints[i].torqueEnabled else { backdriveStart[i] = nil; continue }
                 if backdriveStart[i] == nil { backdriveStart[i] = (simulatedTime, arm.joints[i].position) }
                 let (start, origin) = backdriveStart[i]!
                 let limits = arm.joints[i].parameters.hardLimits
-                let position = backdrive
-                    ? operatorSweep(from: origin, limits: limits, elapsed: simulatedTime - start)
-                    : handMotion(joint: i, from: origin, limits: limits, elapsed: simulatedTime - start)
+                let position: Double
+                if backdrive {
+                    position = operatorSweep(from: origin, limits: limits, elapsed: simulatedTime - start)
+                } else if let held {
+                    position = origin + (held.joint == i ? held.displacement : 0)
+                } else {
+                    position = handMotion(joint: i, from: origin, limits: limits, elapsed: simulatedTime - start)
+                }
                 arm.joints[i].velocity = (position - arm.joints[i].position) / dt
                 arm.joints[i].position = position
             }
