@@ -90,9 +90,9 @@ struct BenchOperatorCommand: ParsableCommand {
                 case .remote: result = try measure(RemoteStimulus(), robot: car!)
                 case .leader:
                     var latency = try measure(LeaderStimulus(follower: follower!, leaderPath: leader), robot: follower!)
-                    let rateHz = max(follower!.controlRateHz, LeaderArmOperator.minimumRateHz)
+                    let rateHz = LeaderArmOperator.readingRateHz(follower: follower!)
                     latency.note = "smoothing filter: half a step after \(AlphaBetaTracker.readingsToReach(0.5, ofAStepAt: rateHz)) readings, "
-                        + "90 % after \(AlphaBetaTracker.readingsToReach(0.9, ofAStepAt: rateHz)) (\(fixed(1000 / rateHz, 0)) ms each)"
+                        + "90 % after \(AlphaBetaTracker.readingsToReach(0.9, ofAStepAt: rateHz)) (\(fixed(1000 / rateHz, 1)) ms each)"
                     result = latency
                 }
                 print(result.line)

@@ -11,7 +11,7 @@ import Synchronization
 /// the command hands in), switches its torque off, reads it through its own calibration and refuses
 /// to start while it stands farther from the follower than `leader.max_start_difference_rad`: the
 /// follower would otherwise be pulled across the table at the first tick. Then a thread reads it at
-/// the follower's control rate (at least 100 Hz) and publishes the joint angles as absolute
+/// four times the follower's control rate (at least 100 Hz) and publishes the joint angles as absolute
 /// commands, in the follower's joint order (matched by name) and clamped to the follower's joint
 /// limits. The loop's `OperatorInput` engages them gently. A fault, or no fresh reading for longer
 /// than the leader's watchdog timeout, ends publishing for good: the loop then sees the operator
@@ -48,6 +48,13 @@ public final class LeaderArmOperator: OperatorDevice, @unchecked Sendable {
 
     /// The slowest the thread reads the leader, whatever the follower's control rate.
     public static let minimumRateHz = 100.0
+    /// Leader readings per follower control period.
+    public static let readingsPerTick = 4.0
+
+    /// How often the thread reads the leader for `follower`.
+    public static func readingRateHz(follower: RobotDescription) -> Double {
+        max(follower.controlRateHz * readingsPerTick, minimumRateHz)
+    }
     /// How long `start` waits for the leader's first reading.
     public static let firstReadingSeconds = 1.0
     /// - Parameters:
@@ -114,7 +121,9 @@ public final class LeaderArmOperator: OperatorDevice, @unchecked Sendable {
             stop()
             throw error
         }
-        let rateHz = max(robot.controlRateHz, Self.minimumRateHz)
+        // Several readings per control period: a hand's move waits a fraction of a tick for the
+        // next reading instead of a whole one (the loop and this thread are not in step).
+        let rateHz = Self.readingRateHz(follower: robot)
         for (f, joint) in followerJoints.enumerated() {
             lowerLimits[f] = joint.position.lowerBound
             upperLimits[f] = joint.position.upperBound
