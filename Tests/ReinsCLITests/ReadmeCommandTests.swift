@@ -44,7 +44,7 @@ import Testing
         }
         if subcommand == "fit" || subcommand == "tradeoff" { words += ["--epochs", "2"] }
         // Runs share the machine with other tests: no SCHED_FIFO loop starving them.
-        if ["deploy", "demos", "teleop"].contains(subcommand) { words.append("--no-realtime") }
+        if ["deploy", "demos", "teleop"].contains(subcommand) || words.starts(with: ["bench", "operator"]) { words.append("--no-realtime") }
         return words
     }
 
