@@ -8,9 +8,10 @@ import Glibc
 /// A simulated person for tests, demonstrations and experiments (`--operator sim`). It watches
 /// the task as a person watching the robot would and intervenes by the RaC protocol:
 ///
-/// 1. **Takes over** (after a reaction time) when the policy stalls (the task's cost has not
-///    improved for a while), drifts toward failure (a car far off the centre line, a drone far
-///    from where it was doing well), or the monitor asks for the operator.
+/// 1. **Takes over** (after a reaction time) when the policy stalls (an arm's or drone's cost has
+///    not improved for a while; a car that stands still), drifts toward failure (a car far off the
+///    centre line, a drone far from where it was doing well), or the monitor asks for the
+///    operator. After a hand-back the policy gets a fresh stall window.
 /// 2. **Recovers**: drives back to a familiar, in-distribution state (an arm to the pose it
 ///    started the episode in, a car slowly back onto the centre line, a drone to the last
 ///    position where the policy was making progress) and presses "recovered".
@@ -95,6 +96,13 @@ public final class ScriptedOperator: OperatorDevice, @unchecked Sendable {
     public func poll(_ view: OperatorView, into result: inout OperatorCommand) -> Bool {
         if view.phase != lastPhase {
             if lastPhase == .recovery { recoveryTicks = phaseTicks }
+            if view.phase == .autonomous && (lastPhase == .recovery || lastPhase == .correction) {
+                // Handed back (--resume-after-correction): judge the policy afresh from here, not by
+                // the best cost before the intervention, or it "stalls" again at once.
+                bestCost = .infinity
+                bestCostAt = view.elapsed
+                noticedAt = nil
+            }
             phaseTicks = 0
             lastPhase = view.phase
         }
@@ -140,7 +148,10 @@ public final class ScriptedOperator: OperatorDevice, @unchecked Sendable {
             }
         }
         var trouble = view.takeoverRequested
-        if view.elapsed - bestCostAt > stallSeconds && view.elapsed > stallSeconds { trouble = true }
+        // A stall is a cost that stops falling toward the goal: an arm's error to its target, a
+        // drone's distance to its waypoint. A car's cost is its distance from the centre line, which
+        // a car driving well holds near zero instead of lowering; a car stalls by standing still.
+        if robot.kind != .car && view.elapsed - bestCostAt > stallSeconds && view.elapsed > stallSeconds { trouble = true }
         switch robot.body {
         case .car:
             if cost > 0.3 || (view.elapsed > 2 && CarStateView(view.state).speed < 0.2) { trouble = true }
