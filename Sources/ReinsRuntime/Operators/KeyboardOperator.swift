@@ -9,6 +9,14 @@ import Glibc
 public struct KeyBinding: Sendable {
     public var key: Character
     public var meaning: String
+    /// How the help shows the key ("space", "Enter", "1-9").
+    public var label: String
+
+    public init(key: Character, meaning: String, label: String? = nil) {
+        self.key = key
+        self.meaning = meaning
+        self.label = label ?? (key == " " ? "space" : key == "\r" ? "Enter" : String(key))
+    }
 }
 
 /// What the keyboard operator's keys do to its command, for one robot kind. Plain letters, digits
@@ -71,7 +79,7 @@ public struct KeyboardMapping: Sendable {
         KeyBinding(key: "t", meaning: "take over from the policy"),
         KeyBinding(key: "r", meaning: "recovered: start the correction"),
         KeyBinding(key: "h", meaning: "hand back (ends the episode unless --resume-after-correction)"),
-        KeyBinding(key: "\r", meaning: "Enter: start the next episode (teleop)"),
+        KeyBinding(key: "\r", meaning: "start the next episode (teleop)"),
         KeyBinding(key: "y", meaning: "episode succeeded"),
         KeyBinding(key: "n", meaning: "episode failed"),
         KeyBinding(key: "x", meaning: "discard the episode (re-record)"),
@@ -82,19 +90,19 @@ public struct KeyboardMapping: Sendable {
     public var motionBindings: [KeyBinding] {
         switch kind {
         case .arm:
-            return [KeyBinding(key: "1", meaning: "1-9: select a joint"),
+            return [KeyBinding(key: "1", meaning: "select a joint", label: "1-9"),
                     KeyBinding(key: "w", meaning: "jog the selected joint +"), KeyBinding(key: "s", meaning: "jog the selected joint −"),
                     KeyBinding(key: "]", meaning: "double the jog step"), KeyBinding(key: "[", meaning: "halve the jog step")]
         case .car:
             return [KeyBinding(key: "w", meaning: "faster"), KeyBinding(key: "s", meaning: "slower / reverse"),
                     KeyBinding(key: "a", meaning: "steer left"), KeyBinding(key: "d", meaning: "steer right"),
-                    KeyBinding(key: " ", meaning: "space: stop and centre the steering")]
+                    KeyBinding(key: " ", meaning: "stop and centre the steering")]
         case .drone:
             return [KeyBinding(key: "w", meaning: "north +"), KeyBinding(key: "s", meaning: "north −"),
                     KeyBinding(key: "d", meaning: "east +"), KeyBinding(key: "a", meaning: "east −"),
                     KeyBinding(key: "i", meaning: "up"), KeyBinding(key: "k", meaning: "down"),
                     KeyBinding(key: "j", meaning: "yaw left"), KeyBinding(key: "l", meaning: "yaw right"),
-                    KeyBinding(key: " ", meaning: "space: hover (all velocities 0)")]
+                    KeyBinding(key: " ", meaning: "hover (all velocities 0)")]
         }
     }
 
@@ -248,10 +256,7 @@ public final class KeyboardOperator: OperatorDevice, @unchecked Sendable {
     /// The help text the commands print on start: this kind's keys, then the shared ones.
     public static func help(for robot: RobotDescription) -> String {
         let mapping = KeyboardMapping(robot: robot)
-        return (mapping.motionBindings + KeyboardMapping.commonBindings).map { binding in
-            let key = binding.key == " " ? "space" : binding.key == "\r" ? "Enter" : String(binding.key)
-            return "\(key) \(binding.meaning)"
-        }.joined(separator: " · ")
+        return (mapping.motionBindings + KeyboardMapping.commonBindings).map { "\($0.label) \($0.meaning)" }.joined(separator: " · ")
     }
 }
 
