@@ -41,9 +41,13 @@ public final class ScriptedOperator: OperatorDevice, @unchecked Sendable {
     /// Arms: the joint positions the episode started in.
     private let home: UnsafeMutableBufferPointer<Double>
     private let scratch: UnsafeMutableBufferPointer<Double>
+    /// Cars: the task's lateral offset and heading error, to see a drift coming.
+    private let trackError: UnsafeMutableBufferPointer<Double>
     /// Drones: the last position where the policy was making progress.
     private var goodPosition = (north: 0.0, east: 0.0, down: -2.0)
 
+    /// How far ahead the operator judges a car's drift, s.
+    public static let anticipationSeconds = 0.5
     /// The task's cost must improve by this fraction within `stallSeconds`, or the policy stalls.
     public static let stallImprovement = 0.05
     public let stallSeconds: Double
@@ -58,6 +62,8 @@ public final class ScriptedOperator: OperatorDevice, @unchecked Sendable {
         home = .allocate(capacity: max(1, n))
         home.initialize(repeating: 0)
         scratch = .allocate(capacity: max(1, n))
+        trackError = .allocate(capacity: 2)
+        trackError.initialize(repeating: 0)
         scratch.initialize(repeating: 0)
         command.count = UInt8(min(n, OperatorCommand.capacity))
         switch robot.kind {
@@ -70,6 +76,7 @@ public final class ScriptedOperator: OperatorDevice, @unchecked Sendable {
     deinit {
         home.deallocate()
         scratch.deallocate()
+        trackError.deallocate()
     }
 
     public func start(robot: RobotDescription, follower: UnsafeBufferPointer<Double>) throws(DeviceError) {}
@@ -154,7 +161,12 @@ public final class ScriptedOperator: OperatorDevice, @unchecked Sendable {
         if robot.kind != .car && view.elapsed - bestCostAt > stallSeconds && view.elapsed > stallSeconds { trouble = true }
         switch robot.body {
         case .car:
-            if cost > 0.3 || (view.elapsed > 2 && CarStateView(view.state).speed < 0.2) { trouble = true }
+            // A person sees a drift coming: where the car will be off the centre line half a
+            // second from now at its speed and heading error, not only where it is.
+            let car = CarStateView(view.state)
+            task.write(.trackError, state: view.state, into: trackError)
+            let ahead = trackError[0] + car.speed * sin(trackError[1]) * Self.anticipationSeconds
+            if cost > 0.3 || abs(ahead) > 0.3 || (view.elapsed > 2 && car.speed < 0.2) { trouble = true }
         case .drone(let limits):
             let drone = DroneStateView(view.state)
             if drone.horizontalDistance > 0.8 * limits.geofenceRadius { trouble = true }
