@@ -23,7 +23,6 @@ public final class InterventionArbiter: ActionSource, @unchecked Sendable {
     public private(set) var phase: InterventionPhase = .autonomous
     private let takeoverWaitTicks: UInt64
     private var awaitingSince: UInt64 = 0
-    private var lost = false
     private var episodeBegan = false
     private var episodeOver = false
 
@@ -89,39 +88,17 @@ public final class InterventionArbiter: ActionSource, @unchecked Sendable {
         case .demonstration, .waiting:
             break
         }
-        if !episodeOver {
-            if buttons.contains(.discard) {
-                proposal.endEpisode = .outcome(.discarded)
-            } else if buttons.contains(.failure) {
-                proposal.endEpisode = .outcome(.failure)
-            } else if buttons.contains(.success) {
-                proposal.endEpisode = .outcome(.success)
-            }
-        }
+        if !episodeOver, let marked = buttons.episodeEnd { proposal.endEpisode = marked }
 
         guard phase == .recovery || phase == .correction else { return }
-        sample.source = .human
         sample.segment = phase == .recovery ? .recovery : .correction
-        sample.operatorIndex = self.input.operatorIndex
         // The monitor's readings stay (of the shadow policy); its response does not apply.
         sample.response = .none
-        if self.input.action(lastApplied: input.lastApplied, into: proposal.corrected) {
-            proposal.fallback = false
-            lost = false
-        } else {
-            for i in 0..<proposal.corrected.count { proposal.corrected[i] = input.lastApplied[i] }
-            proposal.fallback = true
-            if !lost && sample.intervention == nil {
-                lost = true
-                sample.intervention = .operatorLost
-                sample.interventionCause = .timeout
-            }
-        }
+        self.input.drive(lastApplied: input.lastApplied, into: &proposal, sample: &sample)
     }
 
     private func beginHuman(_ input: ActionInput, cause: InterventionCause, sample: inout TickSample) {
         phase = .recovery
-        lost = false
         self.input.begin(lastApplied: input.lastApplied)
         sample.intervention = .takeover
         sample.interventionCause = cause

@@ -12,7 +12,6 @@ public final class OperatorSource: ActionSource, @unchecked Sendable {
     public let waitsForStart: Bool
     private var inEpisode = false
     private var startPressed = false
-    private var lost = false
     private var episodeBegan = false
 
     public init(device: any OperatorDevice, robot: RobotDescription, rateHz: Double, waitsForStart: Bool = true) {
@@ -40,30 +39,12 @@ public final class OperatorSource: ActionSource, @unchecked Sendable {
             episodeBegan = false
         }
         let buttons = self.input.poll(view)
-        sample.source = .human
         sample.segment = .demo
-        sample.operatorIndex = self.input.operatorIndex
-        if self.input.action(lastApplied: input.lastApplied, into: proposal.corrected) {
-            if lost { lost = false }
-        } else {
-            for i in 0..<proposal.corrected.count { proposal.corrected[i] = input.lastApplied[i] }
-            proposal.fallback = true
-            if !lost {
-                lost = true
-                sample.intervention = .operatorLost
-                sample.interventionCause = .timeout
-            }
-        }
+        self.input.drive(lastApplied: input.lastApplied, into: &proposal, sample: &sample)
         for i in 0..<proposal.proposed.count { proposal.proposed[i] = proposal.corrected[i] }
         if buttons.contains(.stop) { proposal.stopRun = true }
         if inEpisode {
-            if buttons.contains(.discard) {
-                proposal.endEpisode = .outcome(.discarded)
-            } else if buttons.contains(.failure) {
-                proposal.endEpisode = .outcome(.failure)
-            } else if buttons.contains(.success) {
-                proposal.endEpisode = .outcome(.success)
-            }
+            proposal.endEpisode = buttons.episodeEnd
             if proposal.endEpisode != nil { inEpisode = false }
         } else if buttons.contains(.startEpisode) {
             startPressed = true

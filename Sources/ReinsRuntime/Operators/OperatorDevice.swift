@@ -34,6 +34,14 @@ public struct OperatorButtons: OptionSet, Sendable, BitwiseCopyable, CustomStrin
         names.first { $0.1 == name }?.0
     }
 
+    /// The episode end the operator's marks ask for (discard over failure over success), if any.
+    public var episodeEnd: EpisodeEndRequest? {
+        if contains(.discard) { return .outcome(.discarded) }
+        if contains(.failure) { return .outcome(.failure) }
+        if contains(.success) { return .outcome(.success) }
+        return nil
+    }
+
     public var description: String {
         Self.names.filter { contains($0.0) }.map(\.1).joined(separator: "+")
     }

@@ -29,6 +29,8 @@ public final class OperatorInput: @unchecked Sendable {
     private let engageStep: UnsafeMutableBufferPointer<Double>
     private let engageBraking: UnsafeMutableBufferPointer<Double>
     private var anchored = false
+    /// The device's current silence has been recorded.
+    private var lost = false
 
     /// Fraction of a joint's speed limit at which an arm approaches a leader's pose.
     public static let engageSpeedFraction = 0.25
@@ -80,6 +82,7 @@ public final class OperatorInput: @unchecked Sendable {
         for i in 0..<actionCount { anchor[i] = lastApplied[i] }
         anchored = false
         engaging = true
+        lost = false
     }
 
     /// The person's action this tick into `action`; false when the device is silent (the caller
@@ -117,6 +120,26 @@ public final class OperatorInput: @unchecked Sendable {
             engaging = far
         }
         return true
+    }
+
+    /// The person drives this tick: their action into `proposal.corrected`, or, while the device
+    /// is silent, the kind's fallback (holding what was applied) with one `operator_lost` event per
+    /// silence, and the operator's index in `sample`.
+    public func drive(lastApplied: UnsafeBufferPointer<Double>, into proposal: inout Proposal, sample: inout TickSample) {
+        sample.source = .human
+        sample.operatorIndex = operatorIndex
+        if action(lastApplied: lastApplied, into: proposal.corrected) {
+            proposal.fallback = false
+            lost = false
+            return
+        }
+        for i in 0..<proposal.corrected.count { proposal.corrected[i] = lastApplied[i] }
+        proposal.fallback = true
+        if !lost && sample.intervention == nil {
+            lost = true
+            sample.intervention = .operatorLost
+            sample.interventionCause = .timeout
+        }
     }
 
     /// The name of the operator who sent the latest command.
