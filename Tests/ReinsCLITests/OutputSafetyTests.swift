@@ -80,7 +80,7 @@ import Testing
         #expect(refused.standardError.contains("Calibration/sim-arm.yaml: exists (a calibration file); pass --force to replace it"))
         #expect(bytes(packageRoot + "/Calibration/sim-arm.yaml") == shipped)
         let out = folder.file("new-calibration.yaml")
-        let written = runProcess(reinsExecutable, ["calibrate", "--robot", robot, "--seconds", "5", "--out", out, "--no-realtime"], workingDirectory: packageRoot)
+        let written = runProcess(reinsExecutable, ["calibrate", "--robot", robot, "--seconds", "7", "--out", out, "--no-realtime"], workingDirectory: packageRoot)
         #expect(written.status == 0, "\(written.standardError)")
         #expect(written.standardOutput.contains("wrote \(out)"))
         #expect(written.standardOutput.contains("check it with `reins check \(out)`"))

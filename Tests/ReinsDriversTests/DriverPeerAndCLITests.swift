@@ -316,7 +316,8 @@ import Testing
         #expect(written.joints.map(\.calibration.servoID) == [1, 2, 3, 4, 5, 6])
         for (name, joint) in written.joints {
             // The simulated operator swept every joint end stop to end stop from the zero pose (its
-            // sweep takes 4.5 s of simulated time; 8 s leaves room for a loaded machine).
+            // sweep starts 1 s after the torque goes off and takes 4.5 s of simulated time; 8 s leaves room
+            // for a loaded machine).
             #expect(abs(joint.homingOffset) <= 2, "\(name) offset \(joint.homingOffset)")
             #expect(joint.range.count > 1000, "\(name) range \(joint.range)")
         }

@@ -95,9 +95,13 @@ public class ServoBusSimulator: ByteLinkSimulator, @unchecked Sendable {
         for servo in servos { refresh(servo, dt: dt, time: simulatedTime) }
     }
 
-    /// Where the simulated operator holds a joint `elapsed` seconds after starting: origin to the
-    /// low end stop, across to the high one, back to the origin, 1.5 s per leg with smooth ends.
+    /// Where the simulated operator holds a joint `elapsed` seconds after the torque went off: still
+    /// for the first second (a person reads the prompt; `--zero-pose current` reads the pose then,
+    /// however loaded the machine), then origin to the low end stop, across to the high one, back
+    /// to the origin, 1.5 s per leg with smooth ends.
     func operatorSweep(from origin: Double, limits: ClosedRange<Double>, elapsed: Double) -> Double {
+        let elapsed = elapsed - 1
+        guard elapsed > 0 else { return origin }
         let low = limits.lowerBound + 0.02, high = limits.upperBound - 0.02
         let legs = [(origin, low), (low, high), (high, origin)]
         let leg = Int(elapsed / 1.5) % 3
