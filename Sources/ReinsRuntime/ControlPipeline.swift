@@ -75,6 +75,25 @@ public struct PipelineTotals: Sendable {
     public var meanCost: Double { ticks > 0 ? costSum / Double(ticks) : .nan }
 }
 
+/// One finished (or aborted) episode's figures, kept by the pipeline when asked to
+/// (`keepEpisodeLog`): a closed-loop test judges and reports episode by episode.
+public struct EpisodeStats: Sendable, Equatable {
+    public var number: UInt32 = 0
+    public var outcome: EpisodeOutcome = .aborted
+    public var ticks: UInt64 = 0
+    /// Sum of the task's cost over the episode's ticks.
+    public var costSum = 0.0
+    public var maximumSensitivity = 0.0
+    public var minimumConfidence = Double.infinity
+    public var clampedTicks: UInt64 = 0
+    public var humanTicks: UInt64 = 0
+    public var takeovers: UInt64 = 0
+
+    public init() {}
+
+    public var meanCost: Double { ticks > 0 ? costSum / Double(ticks) : .nan }
+}
+
 /// One control tick: read → observe → propose (the action source: a policy with its monitor and
 /// corrector, an expert, a trajectory) → safety filter and write (the command port) → record →
 /// judge the episode. The same path deploys policies, records expert demonstrations, replays
@@ -110,6 +129,40 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
     /// experiments then average the task cost over equal horizons.
     public var fixedHorizon = false
     private var succeededThisEpisode = false
+    /// A closed-loop test's envelope, checked on every tick after the write: the first broken
+    /// invariant ends the run in a fault (`RunFault.envelope`) and so in the kind's safe stop.
+    public var envelope: SafetyEnvelope?
+    /// Episode `i` of this run draws its goal from seed `base + first + i` and is numbered
+    /// `first + i` (a closed-loop test's episodes, resumed in a new run after a safety stop).
+    public private(set) var episodeSeedBase: UInt64?
+
+    /// Finished episodes' figures, in order (empty unless `keepEpisodeLog` was called).
+    public var episodeLog: [EpisodeStats] { Array(episodeSlots.prefix(episodeSlotsUsed)) }
+    private var episodeSlots = UnsafeMutableBufferPointer<EpisodeStats>(start: nil, count: 0)
+    private var episodeSlotsUsed = 0
+    private var current = EpisodeStats()
+
+    /// Keeps the figures of up to `capacity` episodes (preallocated here: the tick never allocates).
+    public func keepEpisodeLog(capacity: Int) {
+        episodeSlots.deallocate()
+        episodeSlots = .allocate(capacity: max(1, capacity))
+        episodeSlots.initialize(repeating: EpisodeStats())
+        episodeSlotsUsed = 0
+    }
+
+    private func logEpisode(_ outcome: EpisodeOutcome) {
+        guard episodeSlotsUsed < episodeSlots.count else { return }
+        current.number = episode
+        current.outcome = outcome
+        episodeSlots[episodeSlotsUsed] = current
+        episodeSlotsUsed += 1
+    }
+
+    /// Numbers this run's episodes from `first` and seeds each from `base` plus its number.
+    public func numberEpisodes(from first: UInt32, seedBase base: UInt64) {
+        episode = first
+        episodeSeedBase = base
+    }
 
     private let builder: ObservationBuilder
     private var random: SeededRandom
@@ -155,6 +208,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
     }
 
     deinit {
+        episodeSlots.deallocate()
         observation.deallocate()
         proposed.deallocate()
         corrected.deallocate()
@@ -212,9 +266,11 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         // 2. Episode boundaries: a new goal from the current state, once the source is ready
         // (teleoperation waits for the operator's start button; the ticks before are not an episode's).
         if needsReset && source.readyForEpisode {
+            if let episodeSeedBase { random = SeededRandom(seed: episodeSeedBase &+ UInt64(episode)) }
             task.reset(state: state, random: &random)
             episodeStartTick = clock.tick
             needsReset = false
+            current = EpisodeStats()
             source.episodeStarted()
             if judgesEpisodes { _ = recorder?.episodeStarted(episode: episode, at: now) }
         }
@@ -238,7 +294,10 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             fault = .writeFailed
             return .fault
         }
-        if clamps != 0 { totals.clampedTicks &+= 1 }
+        if clamps != 0 {
+            totals.clampedTicks &+= 1
+            if inEpisode { current.clampedTicks &+= 1 }
+        }
         clock.markPhase()
 
         // 5. Record.
@@ -259,7 +318,11 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             if !recorder.record(sample) { totals.recordDrops &+= 1 }
         }
 
-        // 6. Judge the episode.
+        // 6. The test envelope, then judge the episode.
+        if let envelope, let violation = envelope.check(state: state, applied: port.applied) {
+            fault = .envelope(violation)
+            return .fault
+        }
         let cost = task.cost(state: state)
         if judgesEpisodes && inEpisode { judge(state: state, cost: cost, tick: clock.tick, at: now, request: proposal.endEpisode) }
 
@@ -312,12 +375,22 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             }
             _ = recorder?.event(intervention, code: Int64(sample.interventionCause.rawValue), at: now)
         }
-        if sample.sensitivity.isFinite { totals.maximumSensitivity = max(totals.maximumSensitivity, sample.sensitivity) }
-        if sample.confidence.isFinite { totals.minimumConfidence = min(totals.minimumConfidence, sample.confidence) }
+        if sample.sensitivity.isFinite {
+            totals.maximumSensitivity = max(totals.maximumSensitivity, sample.sensitivity)
+            current.maximumSensitivity = max(current.maximumSensitivity, sample.sensitivity)
+        }
+        if sample.confidence.isFinite {
+            totals.minimumConfidence = min(totals.minimumConfidence, sample.confidence)
+            current.minimumConfidence = min(current.minimumConfidence, sample.confidence)
+        }
+        if sample.source == .human { current.humanTicks &+= 1 }
+        if sample.intervention == .takeover { current.takeovers &+= 1 }
     }
 
     private func judge(state: UnsafeBufferPointer<Double>, cost: Double, tick: UInt64, at now: UInt64, request: EpisodeEndRequest?) {
         totals.costSum += cost
+        current.costSum += cost
+        current.ticks &+= 1
         let elapsed = Double(tick &- episodeStartTick + 1) * period
         var verdict = task.evaluate(state: state, elapsed: elapsed)
         var outcome: EpisodeOutcome?
@@ -346,6 +419,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             // A discarded episode is re-recorded: it does not count toward `--episodes`.
             if result != .discarded { totals.episodes &+= 1 }
             _ = recorder?.episodeEnded(episode: episode, outcome: result, at: now)
+            logEpisode(result)
             episode &+= 1
             needsReset = true
             succeededThisEpisode = false
@@ -362,6 +436,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
             let result: EpisodeOutcome = .aborted
             totals.outcomes[Int(result.rawValue)] &+= 1
             _ = recorder?.episodeEnded(episode: episode, outcome: result, at: now)
+            logEpisode(result)
         }
         stopReason = reason
         let why = fault.map { $0.message(driver: session.driver) } ?? "\(reason)"

@@ -91,10 +91,12 @@ public enum RunFault: Sendable, Equatable {
     case watchdog(staleNanoseconds: UInt64)
     case writeFailed
     case overruns(count: Int)
+    /// A closed-loop test's safety envelope broke (`reins test`): the episode ends in the safe stop.
+    case envelope(EnvelopeViolation)
 
     /// A number for the recording's `/reins/event` code: 1 disconnected, 2 no response,
     /// 3 hardware error, 4 mode lost, 5 write failed, 6 tracking error, 10 watchdog, 11 write failed,
-    /// 12 overruns.
+    /// 12 overruns, 13 envelope.
     public var code: Int64 {
         switch self {
         case .driver(let fault):
@@ -109,6 +111,7 @@ public enum RunFault: Sendable, Equatable {
         case .watchdog: return 10
         case .writeFailed: return 11
         case .overruns: return 12
+        case .envelope: return 13
         }
     }
 
@@ -122,6 +125,7 @@ public enum RunFault: Sendable, Equatable {
             return "\(device): no fresh state for \(stale / 1_000_000) ms (watchdog timeout \(Int((timeout * 1000).rounded())) ms)"
         case .writeFailed: return "\(device): command could not be sent"
         case .overruns(let count): return "control loop missed \(count) deadlines in a row"
+        case .envelope(let violation): return "safety envelope: " + violation.description
         }
     }
 }

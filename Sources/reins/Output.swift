@@ -47,23 +47,6 @@ func microseconds(_ nanoseconds: UInt64) -> String {
     return "\(tenths / 10).\(tenths % 10) µs"
 }
 
-/// A number with a fixed count of decimals, without Foundation's formatter.
-func fixed(_ value: Double, _ decimals: Int) -> String {
-    guard value.isFinite else { return String(value) }
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    let rounded = (abs(value) * scale).rounded()
-    let whole = Int(rounded / scale)
-    var text = (value < 0 && rounded != 0 ? "-" : "") + String(whole)
-    if decimals > 0 {
-        let fraction = Int(rounded - Double(whole) * scale)
-        var digits = String(fraction)
-        while digits.count < decimals { digits = "0" + digits }
-        text += "." + digits
-    }
-    return text
-}
-
 /// Whether two paths name the same existing file (links and path spellings resolved).
 func sameFile(_ a: String, _ b: String) -> Bool {
     var first = stat(), second = stat()

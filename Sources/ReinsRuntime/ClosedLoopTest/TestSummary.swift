@@ -1,0 +1,169 @@
+import Foundation
+
+/// Everything a closed-loop test measured and decided (`reins test`): written as `summary.json`,
+/// and the only input of `junit.xml` and `report.html`, so the three always agree. Field names are
+/// the JSON keys (snake_case through the encoder).
+public struct TestSummary: Codable, Sendable, Equatable {
+    /// One judged item: a preflight check, an invariant or a requirement.
+    public struct Check: Codable, Sendable, Equatable {
+        public var name: String
+        public var passed: Bool
+        /// What was measured and the bound it was held to (nil when the check is yes/no).
+        public var measured: Double?
+        public var bound: Double?
+        public var unit: String
+        /// One line: what was checked and, when it failed, what broke.
+        public var message: String
+
+        public init(name: String, passed: Bool, measured: Double? = nil, bound: Double? = nil, unit: String = "", message: String) {
+            self.name = name
+            self.passed = passed
+            self.measured = measured
+            self.bound = bound
+            self.unit = unit
+            self.message = message
+        }
+    }
+
+    public struct Certificate: Codable, Sendable, Equatable {
+        public var lipschitzBound: Double
+        public var noiseBound: Double
+        /// L·ε: the largest action change an observation error within ε can cause.
+        public var worstActionChange: Double
+        public var actionTolerance: Double
+        public var certified: Bool
+    }
+
+    /// Samples of a quantity over an episode's time (seconds from its start), for plots.
+    public struct Series: Codable, Sendable, Equatable {
+        public var name: String
+        public var unit: String
+        public var episode: Int
+        public var t: [Double]
+        public var values: [Double]
+    }
+
+    public struct Histogram: Codable, Sendable, Equatable {
+        /// Bin edges (count + 1 of them) and the ticks in each bin.
+        public var edges: [Double]
+        public var counts: [Int]
+    }
+
+    /// A failing episode's path: named state entries sampled over its time.
+    public struct Trajectory: Codable, Sendable, Equatable {
+        public var names: [String]
+        public var t: [Double]
+        /// One row per sample, one column per name.
+        public var rows: [[Double]]
+    }
+
+    public struct Episode: Codable, Sendable, Equatable {
+        /// The test's episode number (0-based) and the seed its goal came from (seed + number).
+        public var index: Int
+        public var seed: UInt64
+        /// success, failure, timeout, safety_stop.
+        public var outcome: String
+        public var ticks: Int
+        public var seconds: Double
+        public var meanCost: Double?
+        public var maximumSensitivity: Double?
+        public var minimumConfidence: Double?
+        public var clampedTicks: Int
+        public var takeovers: Int
+        public var humanSeconds: Double
+        /// For a safety stop: the invariant that broke (or the fault), the measured value and its bound.
+        public var violation: String?
+        public var invariant: String?
+        public var measured: Double?
+        public var bound: Double?
+        /// The recording that holds this episode, relative to the output folder (nil when not kept).
+        public var recording: String?
+        /// Failing episodes only.
+        public var trajectory: Trajectory?
+    }
+
+    public struct Condition: Codable, Sendable, Equatable {
+        public var name: String
+        public var faults: String?
+        public var attack: Double?
+        public var scriptedOperator: Bool
+        public var episodes: [Episode]
+        public var successes: Int
+        public var successRate: Double
+        /// The 95 % Wilson score interval of the success rate.
+        public var wilsonLow: Double
+        public var wilsonHigh: Double
+        public var meanCost: Double?
+        public var costMeaning: String
+        public var safetyStops: Int
+        public var maximumSensitivity: Double?
+        public var sensitivityLimit: Double
+        public var minimumConfidence: Double?
+        public var sensitivityHistogram: Histogram
+        public var confidenceHistogram: Histogram
+        /// Under an attack: the largest action change the adversary achieved, and L·ε.
+        public var largestAttackChange: Double?
+        public var attackBound: Double?
+        public var periodErrorP99Seconds: Double
+        public var overruns: Int
+        public var ticks: Int
+        public var clampedTicks: Int
+        public var takeovers: Int
+        public var humanSeconds: Double
+        public var invariants: [Check]
+        public var requirements: [Check]
+        /// Each per-tick invariant's margin (bound minus measured; negative once broken) over each episode's time.
+        public var margins: [Series]
+        public var recordings: [String]
+        public var wallSeconds: Double
+        public var passed: Bool
+    }
+
+    public var file: String
+    public var name: String
+    public var robot: String
+    public var robotName: String
+    public var robotKind: String
+    public var link: String
+    public var policy: String
+    public var episodesPerCondition: Int
+    public var seed: UInt64
+    public var speed: Double
+    public var controlRateHz: Double
+    /// pass, fail (a requirement or invariant failed) or refused (preflight).
+    public var verdict: String
+    public var exitCode: Int
+    public var preflight: [Check]
+    public var certificate: Certificate?
+    public var conditions: [Condition]
+    public var startedAt: String
+    public var wallSeconds: Double
+    public var reinsVersion: String
+
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+
+    public func json() throws -> Data { try TestSummary.encoder().encode(self) }
+
+    /// The 95 % Wilson score interval of `successes` out of `trials`.
+    public static func wilson(successes: Int, trials: Int, z: Double = 1.959964) -> (low: Double, high: Double) {
+        guard trials > 0 else { return (0, 1) }
+        let n = Double(trials), p = Double(successes) / n
+        let denominator = 1 + z * z / n
+        let centre = (p + z * z / (2 * n)) / denominator
+        let half = z * (p * (1 - p) / n + z * z / (4 * n * n)).squareRoot() / denominator
+        return (max(0, centre - half), min(1, centre + half))
+    }
+}
