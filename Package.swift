@@ -117,7 +117,7 @@ let package = Package(
                 // Counts heap allocations on the producing thread (see ReinsRuntimeTests).
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]),
-        .testTarget(name: "ReinsCLITests", dependencies: ["reins", "CPlatform", "ReinsTestSupport", "ReinsConfig", "ReinsCore", "ReinsRecording", "ReinsSafety", "ReinsTransport", "ReinsProtocols"]),
+        .testTarget(name: "ReinsCLITests", dependencies: ["reins", "CPlatform", "ReinsTestSupport", "ReinsConfig", "ReinsCore", "ReinsRecording", "ReinsSafety", "ReinsTransport", "ReinsProtocols", "ReinsPolicy", "ReinsRuntime"]),
         .testTarget(name: "ReinsLearningTests", dependencies: ["ReinsCore", "CKernels", "ReinsLearning", "ReinsPolicy", "ReinsTestSupport"]),
     ]
 )

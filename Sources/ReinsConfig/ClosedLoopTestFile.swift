@@ -203,7 +203,7 @@ public struct ClosedLoopTestFile: Sendable {
         for (key, mark) in envelope.marks.sorted(by: { $0.value.line < $1.value.line }) {
             if let kind = Envelope.kindKeys[key], kind != robot.kind {
                 problems.append(ConfigDiagnostic(file: path, mark: mark, keyPath: "envelope.\(key)",
-                                                 problem: "applies to a \(kind.rawValue); \(robot.name) is a \(robot.kind.rawValue)",
+                                                 problem: "applies to \(Self.article(kind)); \(robot.name) is \(Self.article(robot.kind))",
                                                  suggestion: "envelope keys for a \(robot.kind.rawValue): " + Envelope.keys.filter {
                                                      Envelope.kindKeys[$0] == nil || Envelope.kindKeys[$0] == robot.kind
                                                  }.filter { !($0 == "speed" && robot.kind == .arm) }.joined(separator: ", ")))
@@ -219,6 +219,8 @@ public struct ClosedLoopTestFile: Sendable {
         }
         return problems
     }
+
+    private static func article(_ kind: RobotKind) -> String { (kind == .arm ? "an " : "a ") + kind.rawValue }
 
     /// The file's name without `.yaml`.
     private static func defaultName(_ path: String) -> String {

@@ -20,7 +20,7 @@ struct Reins: ParsableCommand {
             """,
         // The version recordings carry in their header's library and `reins` metadata record.
         version: RecordingFormat.reinsVersion,
-        subcommands: [CheckCommand.self, BenchCommand.self, PortsCommand.self, KeysCommand.self, SimCommand.self, ReplayCommand.self, CalibrateCommand.self, PolicyCommand.self, DeployCommand.self, TeleopCommand.self, OperatorStationCommand.self, DemosCommand.self, FitCommand.self, TradeoffCommand.self, RecordCommand.self])
+        subcommands: [CheckCommand.self, BenchCommand.self, PortsCommand.self, KeysCommand.self, SimCommand.self, ReplayCommand.self, CalibrateCommand.self, PolicyCommand.self, DeployCommand.self, TeleopCommand.self, OperatorStationCommand.self, DemosCommand.self, FitCommand.self, TradeoffCommand.self, TestCommand.self, RecordCommand.self])
 
     static func main() {
         reins_line_buffer_stdout()

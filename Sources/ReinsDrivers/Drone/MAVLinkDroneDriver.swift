@@ -167,7 +167,18 @@ public final class MAVLinkDroneDriver: RobotDriver, @unchecked Sendable {
         // PX4 accepts OFFBOARD only after set-points streamed above 2 Hz for more than a second.
         guard pump(until: MonotonicClock.deadline(in: 1.5), setpoint: true) else { throw DeviceError(device: deviceName, problem: "link lost while streaming set-points") }
         _ = try command(.arm(true, targetSystem: targetSystem, targetComponent: targetComponent), streaming: true, accept: [.accepted])
-        _ = try command(.setPX4Mode(.offboard, targetSystem: targetSystem, targetComponent: targetComponent), streaming: true, accept: [.accepted])
+        // PX4 rejects OFFBOARD "temporarily" when it judged the set-point stream unhealthy (a gap on
+        // a busy host): keep streaming and ask again, three times at most.
+        var attempt = 1
+        while true {
+            let result = try command(.setPX4Mode(.offboard, targetSystem: targetSystem, targetComponent: targetComponent), streaming: true,
+                                     accept: attempt < 3 ? [.accepted, .temporarilyRejected] : [.accepted])
+            if result == .accepted { break }
+            attempt += 1
+            guard pump(until: MonotonicClock.deadline(in: 1.0), setpoint: true) else {
+                throw DeviceError(device: deviceName, problem: "link lost while streaming set-points")
+            }
+        }
         // Heartbeats sent before the switch arrive before its ACK; from here on they report OFFBOARD.
         vehicleMode = .offboard
         active = true

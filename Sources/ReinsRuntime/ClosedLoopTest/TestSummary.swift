@@ -32,6 +32,14 @@ public struct TestSummary: Codable, Sendable, Equatable {
         public var worstActionChange: Double
         public var actionTolerance: Double
         public var certified: Bool
+
+        public init(lipschitzBound: Double, noiseBound: Double, worstActionChange: Double, actionTolerance: Double, certified: Bool) {
+            self.lipschitzBound = lipschitzBound
+            self.noiseBound = noiseBound
+            self.worstActionChange = worstActionChange
+            self.actionTolerance = actionTolerance
+            self.certified = certified
+        }
     }
 
     /// Samples of a quantity over an episode's time (seconds from its start), for plots.
@@ -41,12 +49,25 @@ public struct TestSummary: Codable, Sendable, Equatable {
         public var episode: Int
         public var t: [Double]
         public var values: [Double]
+
+        public init(name: String, unit: String, episode: Int, t: [Double], values: [Double]) {
+            self.name = name
+            self.unit = unit
+            self.episode = episode
+            self.t = t
+            self.values = values
+        }
     }
 
     public struct Histogram: Codable, Sendable, Equatable {
         /// Bin edges (count + 1 of them) and the ticks in each bin.
         public var edges: [Double]
         public var counts: [Int]
+
+        public init(edges: [Double], counts: [Int]) {
+            self.edges = edges
+            self.counts = counts
+        }
     }
 
     /// A failing episode's path: named state entries sampled over its time.
@@ -55,6 +76,12 @@ public struct TestSummary: Codable, Sendable, Equatable {
         public var t: [Double]
         /// One row per sample, one column per name.
         public var rows: [[Double]]
+
+        public init(names: [String], t: [Double], rows: [[Double]]) {
+            self.names = names
+            self.t = t
+            self.rows = rows
+        }
     }
 
     public struct Episode: Codable, Sendable, Equatable {
@@ -80,6 +107,26 @@ public struct TestSummary: Codable, Sendable, Equatable {
         public var recording: String?
         /// Failing episodes only.
         public var trajectory: Trajectory?
+
+        public init(index: Int, seed: UInt64, outcome: String, ticks: Int, seconds: Double, meanCost: Double?, maximumSensitivity: Double?, minimumConfidence: Double?, clampedTicks: Int, takeovers: Int, humanSeconds: Double, violation: String?, invariant: String?, measured: Double?, bound: Double?, recording: String?, trajectory: Trajectory?) {
+            self.index = index
+            self.seed = seed
+            self.outcome = outcome
+            self.ticks = ticks
+            self.seconds = seconds
+            self.meanCost = meanCost
+            self.maximumSensitivity = maximumSensitivity
+            self.minimumConfidence = minimumConfidence
+            self.clampedTicks = clampedTicks
+            self.takeovers = takeovers
+            self.humanSeconds = humanSeconds
+            self.violation = violation
+            self.invariant = invariant
+            self.measured = measured
+            self.bound = bound
+            self.recording = recording
+            self.trajectory = trajectory
+        }
     }
 
     public struct Condition: Codable, Sendable, Equatable {
@@ -117,6 +164,40 @@ public struct TestSummary: Codable, Sendable, Equatable {
         public var recordings: [String]
         public var wallSeconds: Double
         public var passed: Bool
+
+        public init(name: String, faults: String?, attack: Double?, scriptedOperator: Bool, episodes: [Episode], successes: Int, successRate: Double, wilsonLow: Double, wilsonHigh: Double, meanCost: Double?, costMeaning: String, safetyStops: Int, maximumSensitivity: Double?, sensitivityLimit: Double, minimumConfidence: Double?, sensitivityHistogram: Histogram, confidenceHistogram: Histogram, largestAttackChange: Double?, attackBound: Double?, periodErrorP99Seconds: Double, overruns: Int, ticks: Int, clampedTicks: Int, takeovers: Int, humanSeconds: Double, invariants: [Check], requirements: [Check], margins: [Series], recordings: [String], wallSeconds: Double, passed: Bool) {
+            self.name = name
+            self.faults = faults
+            self.attack = attack
+            self.scriptedOperator = scriptedOperator
+            self.episodes = episodes
+            self.successes = successes
+            self.successRate = successRate
+            self.wilsonLow = wilsonLow
+            self.wilsonHigh = wilsonHigh
+            self.meanCost = meanCost
+            self.costMeaning = costMeaning
+            self.safetyStops = safetyStops
+            self.maximumSensitivity = maximumSensitivity
+            self.sensitivityLimit = sensitivityLimit
+            self.minimumConfidence = minimumConfidence
+            self.sensitivityHistogram = sensitivityHistogram
+            self.confidenceHistogram = confidenceHistogram
+            self.largestAttackChange = largestAttackChange
+            self.attackBound = attackBound
+            self.periodErrorP99Seconds = periodErrorP99Seconds
+            self.overruns = overruns
+            self.ticks = ticks
+            self.clampedTicks = clampedTicks
+            self.takeovers = takeovers
+            self.humanSeconds = humanSeconds
+            self.invariants = invariants
+            self.requirements = requirements
+            self.margins = margins
+            self.recordings = recordings
+            self.wallSeconds = wallSeconds
+            self.passed = passed
+        }
     }
 
     public var file: String
@@ -165,5 +246,27 @@ public struct TestSummary: Codable, Sendable, Equatable {
         let centre = (p + z * z / (2 * n)) / denominator
         let half = z * (p * (1 - p) / n + z * z / (4 * n * n)).squareRoot() / denominator
         return (max(0, centre - half), min(1, centre + half))
+    }
+
+    public init(file: String, name: String, robot: String, robotName: String, robotKind: String, link: String, policy: String, episodesPerCondition: Int, seed: UInt64, speed: Double, controlRateHz: Double, verdict: String, exitCode: Int, preflight: [Check], certificate: Certificate?, conditions: [Condition], startedAt: String, wallSeconds: Double, reinsVersion: String) {
+        self.file = file
+        self.name = name
+        self.robot = robot
+        self.robotName = robotName
+        self.robotKind = robotKind
+        self.link = link
+        self.policy = policy
+        self.episodesPerCondition = episodesPerCondition
+        self.seed = seed
+        self.speed = speed
+        self.controlRateHz = controlRateHz
+        self.verdict = verdict
+        self.exitCode = exitCode
+        self.preflight = preflight
+        self.certificate = certificate
+        self.conditions = conditions
+        self.startedAt = startedAt
+        self.wallSeconds = wallSeconds
+        self.reinsVersion = reinsVersion
     }
 }

@@ -24,6 +24,9 @@ public struct ServoJoint: Sendable {
         public var hardLimits: ClosedRange<Double> = -3.14...3.14
         /// Torque-off damping (gearbox friction), 1/s.
         public var passiveDamping: Double = 8
+        /// Torque-off static friction of the gearbox, rad/s²: a joint at rest whose gravity load is
+        /// smaller stays where it is (a balanced wrist or gripper does not sag; a loaded shoulder does).
+        public var staticFriction: Double = 1
         /// mA per rad/s² of motor effort, for Present Current.
         public var milliampsPerAcceleration: Double = 4
 
@@ -66,6 +69,10 @@ public struct ServoJoint: Sendable {
             acceleration = effort - gravity
         } else {
             effort = 0
+            if abs(velocity) < 1e-6 && abs(gravity) <= parameters.staticFriction {
+                velocity = 0
+                return
+            }
             acceleration = -gravity - parameters.passiveDamping * velocity
         }
         var limit = parameters.maximumVelocity

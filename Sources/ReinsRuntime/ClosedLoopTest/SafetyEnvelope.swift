@@ -68,7 +68,8 @@ public struct EnvelopeViolation: Sendable, Equatable {
         let unit = invariant.unit.isEmpty ? "" : " " + invariant.unit
         switch invariant {
         case .jointPosition:
-            return "\(what): \(fixed(value, 3))\(unit) is \(fixed(bound, 3))\(unit) or less inside its limit (envelope margin)"
+            return value < 0 ? "\(what): \(fixed(-value, 3))\(unit) past its limit (the envelope keeps it \(fixed(bound, 3))\(unit) inside)"
+                : "\(what): \(fixed(value, 3))\(unit) inside its limit, less than the envelope's \(fixed(bound, 3))\(unit) margin"
         case .workspace, .geofence, .altitudeBand, .lane:
             return "\(what): \(fixed(value, 3))\(unit) outside (allowed \(fixed(bound, 3))\(unit))"
         case .nonFiniteAction:
@@ -96,6 +97,8 @@ public final class SafetyEnvelope: @unchecked Sendable {
     private let jointNames: [String]
     private let actionNames: [String]
     private var trackHint: Int?
+    /// Whether each invariant has held once this run (see `check`).
+    private var armed: [Bool]
 
     public init(_ envelope: ClosedLoopTestFile.Envelope, robot: RobotDescription, task: any RobotTask) {
         self.envelope = envelope
@@ -123,6 +126,7 @@ public final class SafetyEnvelope: @unchecked Sendable {
         }
         invariants.append(.nonFiniteAction)
         self.invariants = invariants
+        armed = invariants.map { $0 == .nonFiniteAction }
         kinematics = envelope.workspace ? robot.workspace.map(ArmKinematics.init) : nil
         track = (task as? CarLapTask)?.track
         actionNames = robot.actionNames
@@ -132,10 +136,17 @@ public final class SafetyEnvelope: @unchecked Sendable {
 
     deinit { angles.deallocate() }
 
-    /// The first invariant the tick breaks, or nil.
+    /// The first invariant the tick breaks, or nil. An invariant on the measured state is
+    /// enforced from the first tick it holds: a robot that starts outside it (an arm resting
+    /// against an end stop when its torque came on) is first brought inside by the safety filter.
+    /// Whether a non-finite action reached the driver is checked from the first tick.
     public func check(state: UnsafeBufferPointer<Double>, applied: UnsafeBufferPointer<Double>) -> EnvelopeViolation? {
-        for invariant in invariants {
+        for (slot, invariant) in invariants.enumerated() {
             let (margin, index, value, bound) = measure(invariant, state: state, applied: applied)
+            if !armed[slot] {
+                if margin >= 0 { armed[slot] = true }
+                continue
+            }
             if margin < 0 || margin.isNaN {
                 let subject = index < 0 ? "" : (invariant == .nonFiniteAction ? actionNames[index] : jointNames[index])
                 return EnvelopeViolation(invariant: invariant, index: index, subject: subject, value: value, bound: bound)
