@@ -11,8 +11,9 @@ struct BenchOperatorCommand: ParsableCommand {
         commandName: "operator",
         abstract: "Measure the latency from an operator's input to the action leaving in a driver write.",
         discussion: """
-            Drives a simulated robot through the real pipeline (operator device thread, lock-free \
-            hand-over, safety filter, driver over a pty) and moves the device's input from outside, \
+            Drives a simulated robot through the real pipeline (the operator device's thread and \
+            lock-free hand-over, or for the leader arm its bus read inside the tick; safety filter; \
+            driver over a pty) and moves the device's input from outside, \
             as a person would, between two levels; each sample is the time from the move to the \
             first driver write whose applied value changed. Devices: keyboard (keys typed into a \
             pty), gamepad (stick events written into a FIFO, shipped Xbox mapping), remote (a CURVE \
@@ -96,7 +97,7 @@ struct BenchOperatorCommand: ParsableCommand {
                 case .remote: result = try measure(RemoteStimulus(), robot: car!)
                 case .leader:
                     var latency = try measure(LeaderStimulus(follower: follower!, leaderPath: leader), robot: follower!)
-                    let rateHz = LeaderArmOperator.readingRateHz(follower: follower!)
+                    let rateHz = follower!.controlRateHz
                     let clamps = try leaderClamps(follower: follower!)
                     latency.note = "smoothing filter: half a step after \(AlphaBetaTracker.readingsToReach(0.5, ofAStepAt: rateHz)) readings, "
                         + "90 % after \(AlphaBetaTracker.readingsToReach(0.9, ofAStepAt: rateHz)) (\(fixed(1000 / rateHz, 1)) ms each); "
