@@ -12,9 +12,10 @@ public final class CommandPort: @unchecked Sendable {
     private let driver: any RobotDriver
     private let filtered: UnsafeMutableBufferPointer<Double>
     private let appliedValues: UnsafeMutableBufferPointer<Double>
-    /// Hears each applied action right after the driver wrote it, on the loop thread (so it must
-    /// not allocate, lock or block): `reins bench operator` times input-to-write latency with it.
-    public var afterWrite: ((UnsafeBufferPointer<Double>) -> Void)?
+    /// Hears each applied action right after the driver wrote it, with the safety filter's
+    /// `ClampReason` bits, on the loop thread (so it must not allocate, lock or block): `reins bench
+    /// operator` times input-to-write latency and counts clamped ticks with it.
+    public var afterWrite: ((_ applied: UnsafeBufferPointer<Double>, _ clamps: UInt32) -> Void)?
 
     /// - Parameter rateHz: the rate commands are sent at, in control time (default: the robot's).
     public init(driver: any RobotDriver, robot: RobotDescription, rateHz: Double? = nil) {
@@ -52,7 +53,7 @@ public final class CommandPort: @unchecked Sendable {
                      fallback: Bool = false, deadline: UInt64) -> UInt32? {
         let clamps = safety.filter(action, state: state, stateFresh: stateUsable, fallback: fallback, into: filtered)
         guard driver.write(UnsafeBufferPointer(filtered), applied: appliedValues, deadline: deadline) else { return nil }
-        afterWrite?(UnsafeBufferPointer(appliedValues))
+        afterWrite?(UnsafeBufferPointer(appliedValues), clamps)
         return clamps
     }
 }

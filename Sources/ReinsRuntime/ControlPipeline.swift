@@ -283,7 +283,7 @@ public final class ControlPipeline: ControlTask, @unchecked Sendable {
         var sample = TickSample()
         var proposal = Proposal(proposed: proposed, corrected: corrected)
         source.propose(ActionInput(observation: observationBuffer, state: state, lastApplied: port.applied,
-                                   tick: clock.tick, now: now, elapsed: elapsed),
+                                   tick: clock.tick, now: now, elapsed: elapsed, period: clock.period),
                        into: &proposal, sample: &sample)
         if inEpisode { account(sample, at: now) } else { totals.betweenEpisodeTicks &+= 1 }
         clock.markPhase()

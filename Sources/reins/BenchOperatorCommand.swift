@@ -11,8 +11,9 @@ struct BenchOperatorCommand: ParsableCommand {
         commandName: "operator",
         abstract: "Measure the latency from an operator's input to the action leaving in a driver write.",
         discussion: """
-            Drives a simulated robot through the real pipeline (operator device thread, lock-free \
-            hand-over, safety filter, driver over a pty) and moves the device's input from outside, \
+            Drives a simulated robot through the real pipeline (the operator device's thread and \
+            lock-free hand-over, or for the leader arm its bus read inside the tick; safety filter; \
+            driver over a pty) and moves the device's input from outside, \
             as a person would, between two levels; each sample is the time from the move to the \
             first driver write whose applied value changed. Devices: keyboard (keys typed into a \
             pty), gamepad (stick events written into a FIFO, shipped Xbox mapping), remote (a CURVE \
@@ -21,7 +22,9 @@ struct BenchOperatorCommand: ParsableCommand {
             still by the simulator and one joint stepped by 0.02 rad, leading the simulated arm). \
             `all` runs them one after another. Each device prints one line: median, p99 and \
             maximum, and the median against the control period; the leader's line adds the lag of \
-            its smoothing filter, which the first write does not show.
+            its smoothing filter, which the first write does not show, and the fraction of ticks \
+            the safety filter clamped while the simulated hand moved the leader freely (its slow \
+            sinusoids) for a few seconds: what the smoothing leaves for the filter to do.
             """)
 
     enum Device: String, CaseIterable {
@@ -58,6 +61,10 @@ struct BenchOperatorCommand: ParsableCommand {
     /// An input not seen in a write within this long is counted as missed.
     static let missSeconds = 1.0
     static let warmUpSeconds = 0.5
+    /// The leader's clamp count: the follower first closes on the leader's pose (clamps expected
+    /// there), then the hand moves the leader freely while clamped ticks are counted.
+    static let engageSeconds = 0.5
+    static let motionSeconds = 5.0
 
     func validate() throws {
         guard device == "all" || Device(rawValue: device) != nil else {
@@ -90,9 +97,12 @@ struct BenchOperatorCommand: ParsableCommand {
                 case .remote: result = try measure(RemoteStimulus(), robot: car!)
                 case .leader:
                     var latency = try measure(LeaderStimulus(follower: follower!, leaderPath: leader), robot: follower!)
-                    let rateHz = LeaderArmOperator.readingRateHz(follower: follower!)
+                    let rateHz = follower!.controlRateHz
+                    let clamps = try leaderClamps(follower: follower!)
                     latency.note = "smoothing filter: half a step after \(AlphaBetaTracker.readingsToReach(0.5, ofAStepAt: rateHz)) readings, "
-                        + "90 % after \(AlphaBetaTracker.readingsToReach(0.9, ofAStepAt: rateHz)) (\(fixed(1000 / rateHz, 1)) ms each)"
+                        + "90 % after \(AlphaBetaTracker.readingsToReach(0.9, ofAStepAt: rateHz)) (\(fixed(1000 / rateHz, 1)) ms each); "
+                        + "clamp rate \(fixed(clamps.rate * 100, 1)) % (\(clamps.clamped) of \(clamps.ticks) ticks clamped by the safety filter "
+                        + "while the hand moved the leader for \(fixed(Self.motionSeconds, 0)) s)"
                     result = latency
                 }
                 print(result.line)
@@ -130,7 +140,7 @@ struct BenchOperatorCommand: ParsableCommand {
         let changedAt = Atomic<UInt64>(0)
         let watched = stimulus.watchedAction, settledWithin = Self.settledWithin, movedBy = Self.movedBy
         let realtime = try run.start(prepare: { pipeline in
-            pipeline.port.afterWrite = { applied in
+            pipeline.port.afterWrite = { applied, _ in
                 let now = MonotonicClock.nowNanoseconds(), current = applied[watched]
                 value.store(current.bitPattern, ordering: .relaxed)
                 if !(abs(current - Double(bitPattern: stoodAt.load(ordering: .relaxed))) <= settledWithin) {
@@ -186,6 +196,45 @@ struct BenchOperatorCommand: ParsableCommand {
         return OperatorLatency(label: stimulus.label, robot: description.name, periodSeconds: period,
                                latencies: latencies.sorted(), missed: missed, realtime: realtime.schedulingObtained,
                                stopped: stopReason.map { "the run stopped after \(latencies.count + missed) inputs: \($0)" })
+    }
+}
+
+extension BenchOperatorCommand {
+    /// How often the safety filter clamped the follower's goals while the simulated hand moved the
+    /// leader freely (its slow sinusoids, as `reins teleop` shows them): what the leader's smoothing
+    /// leaves for the filter to do.
+    private func leaderClamps(follower: RobotDescription) throws -> (clamped: Int, ticks: Int, rate: Double) {
+        let device = try OperatorDeviceSpec.leaderArm(leader, robot: follower, option: "--leader", simulators: BuiltInSimulators())
+        var plan = RunPlan(robot: follower, source: .teleoperation)
+        plan.operator = .device(device)
+        plan.waitForStart = false
+        plan.realtime = noRealtime ? .none : RealtimeRequest()
+        let run = try Run(plan, simulators: BuiltInSimulators(options: SimulatorOptions()))
+        defer { run.close() }
+        try run.activate()
+        // Written on the loop thread after each driver write while `counting`.
+        let counting = Atomic<Bool>(false)
+        let writes = Atomic<Int>(0)
+        let clamped = Atomic<Int>(0)
+        try run.start(prepare: { pipeline in
+            pipeline.port.afterWrite = { _, clamps in
+                guard counting.load(ordering: .relaxed) else { return }
+                writes.add(1, ordering: .relaxed)
+                if clamps != 0 { clamped.add(1, ordering: .relaxed) }
+            }
+        })
+        MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: Self.engageSeconds))
+        counting.store(true, ordering: .relaxed)
+        MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: Self.motionSeconds))
+        counting.store(false, ordering: .relaxed)
+        let stopReason = run.pipeline?.stopReason
+        _ = run.wait(stopRequested: { true })
+        let ticks = writes.load(ordering: .relaxed), count = clamped.load(ordering: .relaxed)
+        guard ticks > 0, stopReason == nil else {
+            throw DeviceError(device: device.deviceName, problem: "the run moved by the leader's hand stopped before its clamps were counted"
+                              + (stopReason.map { " (\($0))" } ?? ""))
+        }
+        return (count, ticks, Double(count) / Double(ticks))
     }
 }
 

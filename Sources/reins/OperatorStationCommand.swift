@@ -126,7 +126,7 @@ struct OperatorStationCommand: ParsableCommand {
         while StopSignal.received == nil && !stopSent {
             MonotonicClock.sleep(untilNanoseconds: MonotonicClock.nowNanoseconds() + Self.pollNanoseconds)
             while let event = monitor.next() { link = Self.linkState(event, keyFile: key) }
-            let view = OperatorView(tick: 0, now: MonotonicClock.nowNanoseconds(), elapsed: 0, state: none, lastApplied: none,
+            let view = OperatorView(tick: 0, now: MonotonicClock.nowNanoseconds(), period: Self.pollNanoseconds, elapsed: 0, state: none, lastApplied: none,
                                     phase: .autonomous, takeoverRequested: false)
             // A new command is published every 20 ms and on every key; none new means the
             // terminal is gone, and the robot should hear silence.

@@ -31,7 +31,11 @@ import Testing
                 #expect(value.isFinite && value > 0, "\(name) \(value) in \(line)")
             }
         }
-        #expect(lines.first { $0.hasPrefix("leader arm") }?.contains("smoothing filter: half a step after") == true)
+        let leaderLine = lines.first { $0.hasPrefix("leader arm") } ?? ""
+        #expect(leaderLine.contains("smoothing filter: half a step after"), "\(leaderLine)")
+        // The share of ticks the safety filter clamped while the hand moved the leader: a figure, not a verdict.
+        let clampRate = try #require(figure("clamp rate", in: leaderLine), "no clamp rate in \(leaderLine)")
+        #expect((0...100).contains(clampRate), "\(leaderLine)")
         let header = try #require(lines.firstIndex { $0.hasPrefix("device ") }, "no summary table: \(result.standardOutput)")
         #expect(lines[header].contains("median/period"))
         for label in labels { #expect(lines[(header + 1)...].contains { $0.hasPrefix(label + "  ") }, "\(label) missing from the table") }

@@ -7,8 +7,9 @@ import ReinsTestSupport
 import Testing
 
 /// A leader arm on the simulated Dynamixel and Feetech buses, moved by the simulator's operator (the
-/// one `reins calibrate` uses for `link: sim`, which sweeps every joint whose torque is off from
-/// where it is to one end stop, across to the other and back, 1.5 s a leg).
+/// one `reins calibrate` uses for `link: sim`, which holds every joint whose torque goes off still
+/// for a second, then sweeps it from where it is to one end stop, across to the other and back,
+/// 1.5 s a leg).
 @Suite(.serialized) struct LeaderArmTests {
     /// The simulated arm with a leader's own calibration: every other joint mounted the other way,
     /// all of them off centre, so a reading that skipped the calibration would not pass.
@@ -53,9 +54,11 @@ import Testing
         var highest = [Double](repeating: -.infinity, count: joints.count)
         var fresh = 0
         // Until the operator has taken every joint across from one end stop to the other: the second
-        // leg of each 4.5 s round of the sweep (simulated time; the sweep started with the simulator).
+        // leg of each 4.5 s round of the sweep (simulated time; the sweep started with the simulator,
+        // after its one-second hold).
         let host = simulator.host
-        let crossing = 1.5 + 4.5 * (max(0, host.simulatedTime - 1.5) / 4.5).rounded(.up)
+        let hold = 1.0
+        let crossing = hold + 1.5 + 4.5 * (max(0, host.simulatedTime - hold - 1.5) / 4.5).rounded(.up)
         while host.simulatedTime < crossing + 1.6 {
             let before = arm.joints.map(\.position)
             let outcome = leader.read(into: positions, deadline: MonotonicClock.deadline(in: 0.02))
@@ -116,7 +119,8 @@ import Testing
         defer { positions.deallocate() }
         var first: [Double]?
         var moved = 0.0
-        let end = MonotonicClock.deadline(in: 1.0)
+        // The operator holds the joints still for a second after the torque goes off, then sweeps.
+        let end = MonotonicClock.deadline(in: 2.0)
         while MonotonicClock.nowNanoseconds() < end {
             if leader.read(into: positions, deadline: MonotonicClock.deadline(in: 0.02)) == .fresh {
                 if first == nil { first = Array(positions) }

@@ -370,6 +370,35 @@ extension AllocationTests {
         #expect(allocations == 0, "size \(LoopThreadAllocations.lastSize.load(ordering: .relaxed)) at tick \(LoopThreadAllocations.atTick.load(ordering: .relaxed))")
     }
 
+    /// Teleoperation by the simulated leader arm: each tick reads the leader's bus in the operator
+    /// source's poll, smooths it and sends it through the safety filter.
+    @Test func aTeleoperatedTickReadingALeaderArmMakesNoHeapAllocation() throws {
+        var robot = try RobotDescription.load(path: packageRoot + "/Robots/sim-arm.yaml")
+        robot.safety.watchdogTimeout = 1
+        let session = try RobotSession(robot)
+        defer { session.close() }
+        try session.activate()
+        // A loaded machine may keep the leader's simulator from answering for longer than 50 ms.
+        var leader = try RobotDescription.load(path: packageRoot + "/Robots/sim-leader.yaml")
+        leader.safety.watchdogTimeout = 1
+        let device = LeaderArmOperator(leader: leader, simulators: BuiltInSimulators())
+        _ = session.driver.read(into: session.state, deadline: MonotonicClock.deadline(in: 0.1))
+        try device.start(robot: robot, follower: UnsafeBufferPointer(session.state.values))
+        defer { device.stop() }
+        let source = OperatorSource(device: device, robot: robot, rateHz: robot.controlRateHz, waitsForStart: false)
+        let pipeline = ControlPipeline(session: session, source: source, task: TaskFactory.make(for: robot), recorder: nil, seed: 1)
+        pipeline.tickLimit = 300
+        pipeline.warmUp()
+        let loop = ControlLoop(configuration: LoopConfiguration(rateHz: robot.controlRateHz, realtime: .none, maxConsecutiveOverruns: 1000,
+                                                                phaseNames: ControlPipeline.phaseNames), task: WatchedTask(pipeline))
+        let allocations = LoopThreadAllocations.measure { _ = loop.run() }
+        #expect(pipeline.fault == nil)
+        #expect(device.failure == nil, "\(device.failure ?? "")")
+        #expect(pipeline.totals.humanTicks > 0 && pipeline.totals.operatorLost == 0,
+                "human \(pipeline.totals.humanTicks), operator lost \(pipeline.totals.operatorLost)")
+        #expect(allocations == 0, "size \(LoopThreadAllocations.lastSize.load(ordering: .relaxed)) at tick \(LoopThreadAllocations.atTick.load(ordering: .relaxed))")
+    }
+
     /// goal = 0 for every joint whatever it sees: the arm parks and the reach never improves.
     static func stallingArmPolicy() throws -> PolicyNetwork {
         try PolicyNetwork(layers: [

@@ -220,7 +220,7 @@ func stick(_ code: UInt16, _ value: Int32) -> [LinuxInputEvent] {
 
 @Suite struct GamepadOperatorTests {
     private func view(_ now: UInt64 = MonotonicClock.nowNanoseconds()) -> OperatorView {
-        OperatorView(tick: 0, now: now, elapsed: 0, state: UnsafeBufferPointer(start: nil, count: 0),
+        OperatorView(tick: 0, now: now, period: 10_000_000, elapsed: 0, state: UnsafeBufferPointer(start: nil, count: 0),
                      lastApplied: UnsafeBufferPointer(start: nil, count: 0), phase: .demonstration, takeoverRequested: false)
     }
 

@@ -30,8 +30,9 @@ import Glibc
         return try RobotDescription.load(path: folder.write("\(name).yaml", text))
     }
 
-    static func view(now: UInt64) -> OperatorView {
-        OperatorView(tick: 0, now: now, elapsed: 0, state: UnsafeBufferPointer(start: nil, count: 0),
+    /// A tick's view at `now`; `period` bounds the leader's read (a fifth of it).
+    static func view(now: UInt64, period: UInt64 = 10_000_000) -> OperatorView {
+        OperatorView(tick: 0, now: now, period: period, elapsed: 0, state: UnsafeBufferPointer(start: nil, count: 0),
                      lastApplied: UnsafeBufferPointer(start: nil, count: 0), phase: .demonstration, takeoverRequested: false)
     }
 
@@ -51,7 +52,10 @@ import Glibc
     @Test(arguments: [("sim-leader", "sim-arm"), ("sim-so101-leader", "sim-so101-arm")])
     func theDevicePublishesTheLeadersMovingJointsInTheFollowersOrderThroughTheLeadersCalibrationClamped(_ names: (String, String)) throws {
         let folder = TemporaryDirectory()
-        let leader = try Self.scrambledLeader(names.0, in: folder)
+        var leader = try Self.scrambledLeader(names.0, in: folder)
+        // A loaded machine may keep the leader's simulator from answering for longer than 50 ms;
+        // the device would then stop reading it for good (checked on its own below).
+        leader.safety.watchdogTimeout = 1
         guard case .arm(let leaderJoints) = leader.body, case .arm(let leaderCalibration) = leader.calibration else { return }
         var follower = try RobotDescription.load(path: packageRoot + "/Robots/\(names.1).yaml")
         guard case .arm(var followerJoints) = follower.body else { return }
@@ -89,8 +93,10 @@ import Glibc
                 highest[f] = max(highest[f], command[f])
                 #expect(followerJoints[f].position.contains(command[f]), "\(leaderJoints[i].name): \(command[f]) outside the follower's limits")
             }
-            // Loose: a noisy machine may leave the newest reading old; then it is not compared.
-            guard now - command.timestamp < 30_000_000 else { continue }
+            // Compared when this poll's own read answered (a noisy machine may make it miss; then
+            // the command is an older reading carried forward): the leader stood between `before`
+            // and `after` when it was read.
+            guard command.timestamp >= now else { continue }
             compared += 1
             for i in leaderJoints.indices {
                 let f = followerIndex[i]
@@ -102,6 +108,7 @@ import Glibc
                         "\(leaderJoints[i].name): published \(command[f]) rad, the leader was at \(a)...\(b)")
             }
         }
+        #expect(device.failure == nil, "\(device.failure ?? "")")
         #expect(compared > 50, "\(compared) recent commands compared")
         for (f, joint) in followerJoints.enumerated() {
             #expect(highest[f] - lowest[f] > 0.3, "\(joint.name) moved \(lowest[f])...\(highest[f])")
@@ -162,6 +169,86 @@ import Glibc
         #expect(throws: DeviceError.self) { try LeaderArmOperator.followerJoints(leader: leader, follower: car) }
     }
 
+    @Test func aHandMoveOnTheLeaderBeforeAPollLeavesInThatPollsCommand() throws {
+        let leader = try RobotDescription.load(path: packageRoot + "/Robots/sim-leader.yaml")
+        let follower = try RobotDescription.load(path: packageRoot + "/Robots/sim-arm.yaml")
+        let device = LeaderArmOperator(leader: leader, simulators: BuiltInSimulators())
+        try Self.start(device, follower: follower, pose: [Double](repeating: 0, count: 6))
+        defer { device.stop() }
+        let simulator = try #require(device.launchedSimulator as? RunningSimulator)
+        let bus = try #require(simulator.host.frontEnd as? ServoBusSimulator)
+        let arm = try #require(simulator.arm)
+        // A generous read budget: a reply a loaded machine delays would be a missed read, which is
+        // not what this checks.
+        let period: UInt64 = 100_000_000
+        var command = OperatorCommand()
+        // The hand holds the arm still; the estimate settles.
+        bus.holdHand(joint: 0, displacement: 0)
+        var previous = Double.nan
+        let settling = MonotonicClock.deadline(in: 3)
+        while MonotonicClock.nowNanoseconds() < settling {
+            MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: 0.01))
+            try #require(device.poll(Self.view(now: MonotonicClock.nowNanoseconds(), period: period), into: &command))
+            if abs(command[0] - previous) < 1e-5 { break }
+            previous = command[0]
+        }
+        let held = arm.joints[0].position, before = command[0]
+        // The hand moves the joint; once the simulated leader stands there, the next poll reads it.
+        let step = 0.02
+        bus.holdHand(joint: 0, displacement: step)
+        let moving = MonotonicClock.deadline(in: 1)
+        while abs(arm.joints[0].position - held - step) > 1e-9 && MonotonicClock.nowNanoseconds() < moving {
+            MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: 0.0005))
+        }
+        try #require(abs(arm.joints[0].position - held - step) < 1e-9, "the simulated hand did not move the joint")
+        #expect(device.poll(Self.view(now: MonotonicClock.nowNanoseconds(), period: period), into: &command))
+        // The smoothing takes its position gain's share of the step in the reading that sees it.
+        let moved = command[0] - before
+        #expect(moved > 0.5 * AlphaBetaTracker.referencePositionGain * step && moved <= step + 0.002, "moved \(moved) rad of a \(step) rad step")
+    }
+
+    @Test func aLeaderThatStopsAnsweringFallsSilentForGoodAndNeverComesBack() throws {
+        let leader = try RobotDescription.load(path: packageRoot + "/Robots/sim-leader.yaml")
+        let follower = try RobotDescription.load(path: packageRoot + "/Robots/sim-arm.yaml")
+        let device = LeaderArmOperator(leader: leader, simulators: BuiltInSimulators())
+        try Self.start(device, follower: follower, pose: [Double](repeating: 0, count: 6))
+        defer { device.stop() }
+        let simulator = try #require(device.launchedSimulator as? RunningSimulator)
+        var command = OperatorCommand()
+        for _ in 0..<10 {
+            #expect(device.poll(Self.view(now: MonotonicClock.nowNanoseconds()), into: &command))
+            MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: 0.01))
+        }
+        #expect(device.failure == nil)
+        // The leader's bus goes quiet: it still obeys but never answers.
+        let lastReading = command.timestamp
+        simulator.host.mute(true)
+        var missed = 0
+        let end = MonotonicClock.deadline(in: 3)
+        while MonotonicClock.nowNanoseconds() < end {
+            guard device.poll(Self.view(now: MonotonicClock.nowNanoseconds()), into: &command) else { break }
+            // A missed read hands back the estimate carried forward, dated by the last reading so
+            // the silence counts.
+            #expect(command.timestamp == lastReading)
+            missed += 1
+            MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: 0.01))
+        }
+        #expect(missed > 0, "the first missed read already ended reading")
+        let failure = try #require(device.failure, "still reading after 3 s of silence")
+        #expect(failure.contains("leader arm sim-leader on sim: no fresh reading for") && failure.contains("stopped reading it"), "\(failure)")
+        // The loop sees the operator silent (its fallback)...
+        let input = OperatorInput(device: device, robot: follower, rateHz: follower.controlRateHz)
+        _ = input.poll(Self.view(now: MonotonicClock.nowNanoseconds()))
+        #expect(!input.fresh)
+        // ...and the follower never jumps to a leader that answers again.
+        simulator.host.mute(false)
+        for _ in 0..<20 {
+            #expect(!device.poll(Self.view(now: MonotonicClock.nowNanoseconds()), into: &command))
+            MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: 0.01))
+        }
+    }
+
+    /// `poll` reads the leader's bus itself, on the loop thread.
     @Test func pollingTheLeaderMakesNoHeapAllocation() throws {
         let leader = try RobotDescription.load(path: packageRoot + "/Robots/sim-leader.yaml")
         let follower = try RobotDescription.load(path: packageRoot + "/Robots/sim-arm.yaml")

@@ -26,7 +26,7 @@ import Testing
         for tick in 0..<UInt64((seconds * rate).rounded()) {
             let elapsed = Double(tick) / rate
             fill(elapsed, state)
-            let view = OperatorView(tick: tick, now: tick * 1_000_000, elapsed: elapsed, state: UnsafeBufferPointer(state),
+            let view = OperatorView(tick: tick, now: tick * 1_000_000, period: UInt64(1e9 / rate), elapsed: elapsed, state: UnsafeBufferPointer(state),
                                     lastApplied: UnsafeBufferPointer(applied), phase: phase, takeoverRequested: false)
             if tick == 0 { device.episodeStarted(view) }
             _ = device.poll(view, into: &command)

@@ -11,15 +11,18 @@ public struct ActionInput {
     public var now: UInt64 = 0
     /// Control (simulated) seconds since the episode started; 0 between episodes.
     public var elapsed: Double = 0
+    /// The loop's period in real time, ns (0 outside the loop): what bounds a source's I/O in the tick.
+    public var period: UInt64 = 0
 
     public init(observation: UnsafeBufferPointer<Double>, state: UnsafeBufferPointer<Double>, lastApplied: UnsafeBufferPointer<Double>,
-                tick: UInt64 = 0, now: UInt64 = 0, elapsed: Double = 0) {
+                tick: UInt64 = 0, now: UInt64 = 0, elapsed: Double = 0, period: UInt64 = 0) {
         self.observation = observation
         self.state = state
         self.lastApplied = lastApplied
         self.tick = tick
         self.now = now
         self.elapsed = elapsed
+        self.period = period
     }
 }
 
@@ -52,7 +55,8 @@ public struct Proposal {
 /// A piece that produces actions: a policy with its monitor and corrector, a scripted expert, a
 /// replayed trajectory; later an operator or an arbiter between a policy and an operator. The
 /// pipeline calls it once per tick, between observing and filtering; `propose` runs on the loop
-/// thread and must not allocate, lock or block.
+/// thread and must not allocate or lock, nor wait on I/O past a deadline within the tick (a leader
+/// arm's bus read, through an operator device).
 public protocol ActionSource: AnyObject {
     /// Once before the loop starts, with a real observation, so lazy initialisation (kernel
     /// dispatch, metadata) happens off the real-time path.

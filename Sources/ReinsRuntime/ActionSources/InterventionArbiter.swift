@@ -57,7 +57,7 @@ public final class InterventionArbiter: ActionSource, @unchecked Sendable {
             phase = .awaitingOperator
             awaitingSince = input.tick
         }
-        let view = OperatorView(tick: input.tick, now: input.now, elapsed: input.elapsed, state: input.state,
+        let view = OperatorView(tick: input.tick, now: input.now, period: input.period, elapsed: input.elapsed, state: input.state,
                                 lastApplied: input.lastApplied, phase: phase, takeoverRequested: phase == .awaitingOperator)
         if episodeBegan {
             self.input.device.episodeStarted(view)

@@ -32,7 +32,7 @@ public final class OperatorSource: ActionSource, @unchecked Sendable {
     }
 
     public func propose(_ input: ActionInput, into proposal: inout Proposal, sample: inout TickSample) {
-        let view = OperatorView(tick: input.tick, now: input.now, elapsed: input.elapsed, state: input.state,
+        let view = OperatorView(tick: input.tick, now: input.now, period: input.period, elapsed: input.elapsed, state: input.state,
                                 lastApplied: input.lastApplied, phase: inEpisode ? .demonstration : .waiting, takeoverRequested: false)
         if episodeBegan {
             self.input.device.episodeStarted(view)

@@ -1,6 +1,6 @@
 /// The leader arm's smoothing: per joint, an alpha-beta filter tracking position and speed from
-/// timed readings. Pure (readings and their times in, estimates out): the leader's thread runs it,
-/// and `reins bench operator` runs it on a step to report the lag it adds.
+/// timed readings. Pure (readings and their times in, estimates out): the leader arm's `poll` runs
+/// it once per tick, and `reins bench operator` runs it on a step to report the lag it adds.
 ///
 /// Its gains are per reading at `referenceRateHz` and scaled for faster reading, so its bandwidth
 /// stays the same whatever the rate. A ramp (a hand moving steadily) is tracked without lag once

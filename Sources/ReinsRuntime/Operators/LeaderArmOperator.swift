@@ -2,7 +2,6 @@ import ReinsConfig
 import ReinsCore
 import ReinsDrivers
 import ReinsTransport
-import Synchronization
 
 /// A leader arm as an operator device (`--device leader:Robots/koch-leader.yaml`): a person moves
 /// an arm by hand and the follower mirrors it joint by joint.
@@ -10,51 +9,60 @@ import Synchronization
 /// `start` opens the leader on its own link (for `link: sim`, its simulator through the launcher
 /// the command hands in), switches its torque off, reads it through its own calibration and refuses
 /// to start while it stands farther from the follower than `leader.max_start_difference_rad`: the
-/// follower would otherwise be pulled across the table at the first tick. Then a thread reads it at
-/// four times the follower's control rate (at least 100 Hz) and publishes the joint angles as absolute
-/// commands, in the follower's joint order (matched by name) and clamped to the follower's joint
-/// limits. The loop's `OperatorInput` engages them gently. A fault, or no fresh reading for longer
-/// than the leader's watchdog timeout, ends publishing for good: the loop then sees the operator
-/// silent and applies the fallback, and the follower never jumps to a leader that comes back.
+/// follower would otherwise be pulled across the table at the first tick. Then the loop reads it:
+/// each tick's `poll` makes one bus read, waiting at most `readBudget` of the period, and hands back
+/// the joint angles as absolute commands, in the follower's joint order (matched by name) and
+/// clamped to the follower's joint limits. A hand's move read in a tick leaves in that tick's write,
+/// and no reading thread runs out of step with the loop. The loop's `OperatorInput` engages the
+/// commands gently.
+///
+/// A read that misses its budget leaves the previous estimate, carried forward at its speed for at
+/// most `carriedPeriods`, and the command keeps the time of the last fresh reading, so the silence
+/// counts. A fault, or no fresh reading for longer than the leader's watchdog timeout, ends reading
+/// for good: `poll` returns false from then on, the loop sees the operator silent and applies the
+/// fallback, and the follower never jumps to a leader that comes back.
 ///
 /// Smoothing, because the follower's acceleration limit allows its per-tick step to change by only
-/// acceleration × period² (1.5 mrad at 100 Hz) while an encoder count is 1.5 mrad: raw readings,
-/// picked up by a loop that is not in step with the reading thread (a reading seen twice, then
-/// one skipped), would have the safety filter clamping most ticks. So the thread tracks each joint
-/// with an alpha-beta filter (`AlphaBetaTracker`: position and speed; a few milliradians behind a
-/// moving hand), and
-/// `poll` carries the newest estimate forward to the tick's time at the speed between the last
-/// two.
+/// acceleration × period² (1.5 mrad at 100 Hz) while an encoder count is 1.5 mrad: a hand moving
+/// steadily reads as steps of one count more or less from tick to tick, and raw readings would have
+/// the safety filter clamping a good share of ticks. So each joint is tracked with an alpha-beta
+/// filter (`AlphaBetaTracker`: position and speed, updated once per tick; a few milliradians behind
+/// a moving hand), and the command is its estimate carried to the moment `poll` returns.
+///
+/// `poll` runs on the loop thread only; `start` and `stop` run before the loop starts and after it
+/// ended.
 public final class LeaderArmOperator: OperatorDevice, @unchecked Sendable {
     public let leader: RobotDescription
     public let deviceName: String
     public let operatorNames: [String]
     private let simulators: (any SimulatorLauncher)?
-    private let channel = OperatorChannel()
-    private let stopping = AtomicFlag()
-    private let failureNote = FailureNote()
-    private var thread: PosixThread?
     private var arm: LeaderArm?
     private var positions: UnsafeMutableBufferPointer<Double>?
-    /// Loop side: the two newest estimates `poll` has seen, and the follower's joint limits.
-    private var newest = OperatorCommand()
-    private var previous = OperatorCommand()
-    private var estimatesSeen = 0
+    /// Loop side: the tracked joints (leader order), where each leads (follower order), the
+    /// follower's joint limits, and the command handed out.
+    private var tracker = AlphaBetaTracker(count: 0, rateHz: AlphaBetaTracker.referenceRateHz)
+    private var jointCount = 0
+    private var followerJoint = InlineArray<8, Int>(repeating: 0)
     private var lowerLimits = InlineArray<8, Double>(repeating: 0)
     private var upperLimits = InlineArray<8, Double>(repeating: 0)
-    private var maximumLeadNanoseconds: UInt64 = 0
+    private var latest = OperatorCommand()
+    private var silenceLimitNanoseconds: UInt64 = 0
+    /// When the last fresh reading came; 0 until the first `poll` (the time between `start` and the
+    /// loop's first tick is no silence).
+    private var lastFresh: UInt64 = 0
+    /// Why reading ended for good (plain values, set on the loop thread without allocating).
+    private var ended: ReadingEnd?
+    private var failureMessage: String?
     /// The leader's simulator, for `link: sim` (started by `start`, stopped by `stop`).
     public private(set) var launchedSimulator: (any LaunchedSimulator)?
 
-    /// The slowest the thread reads the leader, whatever the follower's control rate.
-    public static let minimumRateHz = 100.0
-    /// Leader readings per follower control period.
-    public static let readingsPerTick = 4.0
-
-    /// How often the thread reads the leader for `follower`.
-    public static func readingRateHz(follower: RobotDescription) -> Double {
-        max(follower.controlRateHz * readingsPerTick, minimumRateHz)
-    }
+    /// The share of the loop's period a tick's read of the leader may wait. The follower's own read
+    /// may take until three fifths of the period; this leaves a fifth for the safety filter, the
+    /// write and the recording even when both reads run to their deadlines.
+    public static let readBudget = 0.2
+    /// How far a missed reading's estimate is carried forward at its speed, in periods; past that the
+    /// command stands still until the leader answers or its watchdog ends reading.
+    public static let carriedPeriods: UInt64 = 2
     /// How long `start` waits for the leader's first reading.
     public static let firstReadingSeconds = 1.0
     /// - Parameters:
@@ -71,10 +79,6 @@ public final class LeaderArmOperator: OperatorDevice, @unchecked Sendable {
     deinit {
         stop()
     }
-
-    /// Why the device stopped publishing before `stop` (a fault, a leader gone quiet); nil while it
-    /// publishes.
-    public var failure: String? { failureNote.message.withLock { $0 } }
 
     /// For each of the leader's joints, the index of the follower's joint of the same name; throws
     /// when the two arms cannot be paired (a follower that is not a joint-position arm, other joint
@@ -110,6 +114,9 @@ public final class LeaderArmOperator: OperatorDevice, @unchecked Sendable {
     public func start(robot: RobotDescription, follower: UnsafeBufferPointer<Double>) throws(DeviceError) {
         let map = try Self.followerJoints(leader: leader, follower: robot)
         guard case .arm(let followerJoints) = robot.body else { return }
+        guard map.count <= OperatorCommand.capacity else {
+            throw DeviceError(device: deviceName, problem: "it has \(map.count) joints; an operator command carries \(OperatorCommand.capacity) at most")
+        }
         do {
             try open()
             let positions = UnsafeMutableBufferPointer<Double>.allocate(capacity: map.count)
@@ -121,17 +128,27 @@ public final class LeaderArmOperator: OperatorDevice, @unchecked Sendable {
             stop()
             throw error
         }
-        // Several readings per control period: a hand's move waits a fraction of a tick for the
-        // next reading instead of a whole one (the loop and this thread are not in step).
-        let rateHz = Self.readingRateHz(follower: robot)
+        jointCount = map.count
+        for (i, f) in map.enumerated() { followerJoint[i] = f }
         for (f, joint) in followerJoints.enumerated() {
             lowerLimits[f] = joint.position.lowerBound
             upperLimits[f] = joint.position.upperBound
         }
-        // A leader read late is carried forward at most two readings' worth; after that the
-        // command simply ages until the loop calls the operator silent.
-        maximumLeadNanoseconds = UInt64(2e9 / rateHz)
-        startThread(map: map, limits: followerJoints.map(\.position), rateHz: rateHz)
+        silenceLimitNanoseconds = UInt64(leader.safety.watchdogTimeout * 1e9)
+        lastFresh = 0
+        ended = nil
+        failureMessage = nil
+        // One reading per tick: the gains are per reading at the follower's control rate.
+        tracker = AlphaBetaTracker(count: map.count, rateHz: robot.controlRateHz)
+        latest = OperatorCommand()
+        latest.count = UInt8(map.count)
+        latest.mode = .absolute
+        if let positions {
+            let now = MonotonicClock.nowNanoseconds()
+            tracker.update(UnsafeBufferPointer(positions), at: now)
+            latest.timestamp = now
+            carryEstimate(to: now, limit: 0)
+        }
     }
 
     /// The leader's link (its simulator's, for `link: sim`), connected with torque off.
@@ -194,78 +211,64 @@ public final class LeaderArmOperator: OperatorDevice, @unchecked Sendable {
         return "\(rounded == 0 ? 0 : rounded) rad"
     }
 
-    private func startThread(map: [Int], limits: [ClosedRange<Double>], rateHz: Double) {
-        guard let arm, let positions else { return }
-        let channel = self.channel, stopping = self.stopping, failureNote = self.failureNote
-        let period = UInt64(1e9 / rateHz)
-        let silenceLimit = UInt64(leader.safety.watchdogTimeout * 1e9)
-        let count = map.count
-        let deviceName = self.deviceName
-        thread = PosixThread {
-            var tracker = AlphaBetaTracker(count: count, rateHz: rateHz)
-            var next = MonotonicClock.nowNanoseconds()
-            var lastFresh = next
-            while !stopping.isSet {
-                next &+= period
-                let asked = MonotonicClock.nowNanoseconds()
-                let outcome = arm.read(into: positions, deadline: next)
-                let now = MonotonicClock.nowNanoseconds()
-                switch outcome {
-                case .fresh:
-                    lastFresh = now
-                    // The servos answered somewhere between the request and the reply.
-                    let measured = asked + (now &- asked) / 2
-                    tracker.update(UnsafeBufferPointer(positions), at: measured)
-                    var command = OperatorCommand()
-                    command.count = UInt8(count)
-                    command.mode = .absolute
-                    command.timestamp = measured
-                    for i in 0..<count {
-                        let f = map[i]
-                        command[f] = min(max(tracker.positions[i], limits[f].lowerBound), limits[f].upperBound)
-                    }
-                    channel.publish(command)
-                case .stale:
-                    if now &- lastFresh > silenceLimit {
-                        failureNote.message.withLock {
-                            $0 = "\(deviceName): no fresh reading for \((now &- lastFresh) / 1_000_000) ms; stopped publishing"
-                        }
-                        return
-                    }
-                case .fault(let fault):
-                    let explanation = arm.explain(fault)
-                    failureNote.message.withLock { $0 = explanation + "; stopped publishing" }
-                    return
-                }
-                // Behind (a slow read): start the next period now rather than reading back to back.
-                if now < next { MonotonicClock.sleep(untilNanoseconds: next) } else { next = now }
+    /// Why reading ended for good.
+    private enum ReadingEnd {
+        case fault(DriverFault)
+        case quiet(nanoseconds: UInt64)
+    }
+
+    /// Why the device stopped reading the leader before `stop` (a fault, a leader gone quiet); nil
+    /// while it reads. Ask once the loop has stopped.
+    public var failure: String? {
+        if failureMessage == nil, let ended {
+            switch ended {
+            case .fault(let fault): failureMessage = (arm?.explain(fault) ?? "\(deviceName): \(fault)") + "; stopped reading it"
+            case .quiet(let nanoseconds): failureMessage = "\(deviceName): no fresh reading for \(nanoseconds / 1_000_000) ms; stopped reading it"
             }
         }
+        return failureMessage
     }
 
     public func poll(_ view: OperatorView, into command: inout OperatorCommand) -> Bool {
-        var latest = OperatorCommand()
-        guard channel.latest(into: &latest) else { return false }
-        if estimatesSeen == 0 || latest.timestamp != newest.timestamp {
-            previous = newest
-            newest = latest
-            estimatesSeen = min(estimatesSeen + 1, 2)
+        guard let arm, let positions, ended == nil else { return false }
+        let asked = MonotonicClock.nowNanoseconds()
+        if lastFresh == 0 { lastFresh = asked }
+        let outcome = arm.read(into: positions, deadline: asked &+ UInt64(Double(view.period) * Self.readBudget))
+        let answered = MonotonicClock.nowNanoseconds()
+        switch outcome {
+        case .fresh:
+            lastFresh = answered
+            // The servos answered somewhere between the request and the reply.
+            let measured = asked &+ (answered &- asked) / 2
+            tracker.update(UnsafeBufferPointer(positions), at: measured)
+            latest.timestamp = measured
+        case .stale:
+            let silence = answered &- lastFresh
+            if silence > silenceLimitNanoseconds {
+                ended = .quiet(nanoseconds: silence)
+                return false
+            }
+        case .fault(let fault):
+            ended = .fault(fault)
+            return false
         }
-        command = newest
-        guard estimatesSeen == 2, newest.timestamp > previous.timestamp, view.now > newest.timestamp else { return true }
-        let span = Double(newest.timestamp - previous.timestamp)
-        let lead = Double(min(view.now - newest.timestamp, maximumLeadNanoseconds))
-        for i in 0..<Int(newest.count) {
-            let carried = newest[i] + (newest[i] - previous[i]) * lead / span
-            command[i] = min(max(carried, lowerLimits[i]), upperLimits[i])
-        }
+        carryEstimate(to: answered, limit: Self.carriedPeriods &* view.period)
+        command = latest
         return true
     }
 
+    /// The tracker's estimate carried to `time` at its speed (at most `limit` ns past the newest
+    /// reading), into `latest` in the follower's order, within its joint limits.
+    private func carryEstimate(to time: UInt64, limit: UInt64) {
+        let lead = Double(min(time &- min(time, tracker.estimated), limit)) / 1e9
+        for i in 0..<jointCount {
+            let f = followerJoint[i]
+            latest[f] = min(max(tracker.positions[i] + tracker.speeds[i] * lead, lowerLimits[f]), upperLimits[f])
+        }
+    }
+
     public func stop() {
-        stopping.set()
-        thread?.join()
-        thread = nil
+        if failureMessage == nil { _ = failure }
         arm?.disconnect()
         arm = nil
         launchedSimulator?.stop()
@@ -273,9 +276,4 @@ public final class LeaderArmOperator: OperatorDevice, @unchecked Sendable {
         positions?.deallocate()
         positions = nil
     }
-}
-
-/// Why a device thread stopped, written once by the thread and read by the command afterwards.
-private final class FailureNote: Sendable {
-    let message = Mutex<String?>(nil)
 }

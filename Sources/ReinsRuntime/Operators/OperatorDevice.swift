@@ -80,13 +80,15 @@ public struct OperatorCommand: Sendable, BitwiseCopyable {
     }
 }
 
-/// What the loop tells an operator device each tick. Threaded devices (keyboard, gamepad, leader
-/// arm, remote) ignore it; the scripted operator watches the robot and the task through it, the
-/// way a person watches the robot.
+/// What the loop tells an operator device each tick. Threaded devices (keyboard, gamepad, remote)
+/// ignore it; a leader arm bounds its read by the period; the scripted operator watches the robot
+/// and the task through it, the way a person watches the robot.
 public struct OperatorView {
     /// The tick number and its start (CLOCK_MONOTONIC ns).
     public var tick: UInt64
     public var now: UInt64
+    /// The loop's period in real time, ns: a device read inside the tick waits a share of it at most.
+    public var period: UInt64
     /// Control (simulated) seconds since the episode started.
     public var elapsed: Double
     public var state: UnsafeBufferPointer<Double>
@@ -96,10 +98,11 @@ public struct OperatorView {
     /// The monitor asked for a takeover and is waiting for the operator.
     public var takeoverRequested: Bool
 
-    public init(tick: UInt64, now: UInt64, elapsed: Double, state: UnsafeBufferPointer<Double>, lastApplied: UnsafeBufferPointer<Double>,
-                phase: InterventionPhase, takeoverRequested: Bool) {
+    public init(tick: UInt64, now: UInt64, period: UInt64, elapsed: Double, state: UnsafeBufferPointer<Double>,
+                lastApplied: UnsafeBufferPointer<Double>, phase: InterventionPhase, takeoverRequested: Bool) {
         self.tick = tick
         self.now = now
+        self.period = period
         self.elapsed = elapsed
         self.state = state
         self.lastApplied = lastApplied
@@ -125,22 +128,25 @@ public enum InterventionPhase: UInt8, Sendable {
     case waiting = 5
 }
 
-/// A person's input device, or a scripted stand-in for one. A real device runs on its own thread
-/// and publishes through an `OperatorChannel`; the loop calls `poll` once per tick, which never
-/// blocks, allocates or locks.
+/// A person's input device, or a scripted stand-in for one. The loop calls `poll` once per tick,
+/// which never allocates or locks. A device whose input comes when it likes (keys, a pad, a remote
+/// station) runs on its own thread and publishes through an `OperatorChannel`, and `poll` never
+/// waits; a device the loop asks (a leader arm's servo bus) is read in `poll`, waiting a bounded
+/// share of the period at most, so what it reads leaves in the same tick's write.
 public protocol OperatorDevice: AnyObject {
     /// What the device is, for the status line and the recording ("keyboard", "gamepad /dev/input/event3").
     var deviceName: String { get }
     /// The people who may drive through it; a command's `operatorIndex` points into this list.
     var operatorNames: [String] { get }
-    /// Starts the device's thread. Throws when the device cannot be opened or refuses to start
-    /// (a leader arm too far from the follower).
+    /// Opens the device (and starts its thread, if it has one). Throws when the device cannot be
+    /// opened or refuses to start (a leader arm too far from the follower).
     func start(robot: RobotDescription, follower: UnsafeBufferPointer<Double>) throws(DeviceError)
-    /// The latest command into `command`; false when the device has never produced one.
+    /// The latest command into `command`; false when the device has none to act on (it never
+    /// produced one, or it stopped for good: a leader arm that faulted or went quiet).
     func poll(_ view: OperatorView, into command: inout OperatorCommand) -> Bool
     /// A new episode begins (the scripted operator resets what it watches).
     func episodeStarted(_ view: OperatorView)
-    /// Stops the thread and releases the device (the terminal's mode, the port).
+    /// Stops its thread, if it has one, and releases the device (the terminal's mode, the port).
     func stop()
 }
 
