@@ -213,7 +213,7 @@ import Testing
         // The simulated arm's description on a serial port: real hardware as far as `reins test` knows.
         let folder = TemporaryDirectory()
         let description = try String(contentsOfFile: robots + "/sim-arm.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "link: sim", with: "link: serial:/dev/reins-no-such-port")
+            .replacingOccurrences(of: "link: sim", with: "link: serial:/dev/reins-no-such-port\nbaud: 1000000")
             .replacingOccurrences(of: "calibration: ../Calibration/sim-arm.yaml", with: "calibration: \(scratch.path)/Calibration/sim-arm.yaml")
         let robot = folder.write("hardware-arm.yaml", description)
         let file = try testFile("sim-arm", in: folder, robot: robot)
