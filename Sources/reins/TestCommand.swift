@@ -17,10 +17,19 @@ enum TestExit {
     static let refused: Int32 = 3
 }
 
+/// `reins test FILE...` (the `run` subcommand, the default) and `reins test merge DIR...`.
 struct TestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract: "Run a safety-checked closed-loop test of a policy on a robot and give a verdict.",
+        subcommands: [TestRunCommand.self, TestMergeCommand.self],
+        defaultSubcommand: TestRunCommand.self)
+}
+
+struct TestRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a safety-checked closed-loop test of a policy on a robot and give a verdict (the default).",
         discussion: """
             Each FILE (YAML; see README "Closed-loop tests") names a robot, a policy, the episodes, \
             a matrix of conditions (nominal, simulator faults, an adversarial observation attack, the \
@@ -33,6 +42,10 @@ struct TestCommand: ParsableCommand {
 
             Writes OUT/junit.xml, OUT/summary.json and OUT/report.html (one folder per file under OUT \
             when there are several), and keeps the recordings of runs with failing episodes.
+
+            With --shard I/N this process runs the I-th of N slices of every condition's episodes (the \
+            same seeds as one run) and writes its part; `reins test merge` combines the parts into one \
+            verdict, identical to one run of the same episodes. A shard exits 0 once its slice ran.
 
             Exit codes: 0 every requirement and invariant held, 1 one failed, 2 bad input, 3 refused at preflight.
             """)
@@ -56,7 +69,19 @@ struct TestCommand: ParsableCommand {
     @Flag(help: "Do not ask for SCHED_FIFO and memory locking.")
     var noRealtime = false
 
+    @Option(help: "Run only slice I of N of every condition's episodes (1 ≤ I ≤ N ≤ 10000), e.g. 2/8; combine the outputs with `reins test merge`.")
+    var shard: String?
+
+    /// The shard as (index from 0, count).
+    var shardSlice: (index: Int, count: Int)? {
+        guard let shard else { return nil }
+        let parts = shard.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, n <= 10_000, i >= 1, i <= n else { return nil }
+        return (i - 1, n)
+    }
+
     func validate() throws {
+        if shard != nil && shardSlice == nil { throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N ≤ 10000, e.g. 1/4") }
         guard ClosedLoopTestRunner.Keep(rawValue: keep) != nil else { throw ValidationError("--keep must be all, failures or none") }
         if files.isEmpty { throw ValidationError("name at least one test file") }
     }
@@ -109,22 +134,9 @@ struct TestCommand: ParsableCommand {
         }
         if bad { throw ExitCode(TestExit.badInput) }
 
-        let directory = out
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw badInput("--out \(directory): exists and is not a folder")
-        }
         let inputs = loaded.flatMap { [$0.file.path, $0.file.policyPath, PolicyNetwork.companionConfigPath(for: $0.file.policyPath)] + $0.robot.inputFiles }
-        let folders = loaded.count == 1 ? [directory] : uniqueFolders(loaded.map(\.file.name), in: directory)
-        var outputs: [(summary: OutputFile, report: OutputFile)] = []
-        for folder in folders {
-            outputs.append((try outputFile(folder + "/summary.json", kind: .other, option: "--out", inputs: inputs, force: true),
-                            try outputFile(folder + "/report.html", kind: .other, option: "--out", inputs: inputs, force: true)))
-        }
-        let junit = try outputFile(directory + "/junit.xml", kind: .other, option: "--out", inputs: inputs, force: true)
-        for folder in [directory] + folders where mkdirAll(folder) != 0 {
-            throw badInput("--out \(folder): cannot create the folder: \(String(cString: strerror(errno)))")
-        }
+        let outputs = try TestOutputs(directory: out, names: loaded.map(\.file.name), inputs: inputs)
+        let folders = outputs.folders
 
         // 2. Preflight and run, file by file.
         StopSignal.install()
@@ -134,23 +146,10 @@ struct TestCommand: ParsableCommand {
             let summary = try test(item, folder: folders[index])
             summaries.append(summary)
             exit = max(exit, Int32(summary.exitCode))
-            do {
-                try outputs[index].summary.write(Array(try summary.json()))
-                try outputs[index].report.write(Array(TestReportHTML.render(summary).utf8))
-            } catch {
-                printError("cannot write the results in \(folders[index]): \(error)")
-                throw ExitCode(TestExit.badInput)
-            }
-            print("\(summary.name): \(summary.verdict.uppercased()); report \(folders[index])/report.html")
+            try outputs.write(summary, index: index)
             if StopSignal.received != nil { break }
         }
-        do {
-            try junit.write(Array(TestReportJUnit.xml(summaries).utf8))
-        } catch {
-            printError("cannot write \(junit.path): \(error)")
-            throw ExitCode(TestExit.badInput)
-        }
-        print("junit: \(junit.path)")
+        try outputs.writeJUnit(summaries)
         if StopSignal.received != nil {
             printError("interrupted: the results cover what ran")
             exit = max(exit, TestExit.failed)
@@ -215,14 +214,25 @@ struct TestCommand: ParsableCommand {
                 if let faults { options.faults = try FaultSpec.parse(faults) }
                 return BuiltInSimulators(options: options)
             }))
-        let progress = TestProgress(conditions: file.matrix.count, episodes: episodesPerCondition)
+        if let (index, count) = shardSlice {
+            runner.setup.range = (episodesPerCondition * index / count)..<(episodesPerCondition * (index + 1) / count)
+            summary.shard = shard
+            print("shard \(shard ?? ""): episodes \(runner.setup.range.lowerBound)..<\(runner.setup.range.upperBound) of every condition")
+        }
+        let progress = TestProgress(conditions: file.matrix.count, episodes: runner.setup.range.count, partial: shard != nil)
         runner.stopRequested = { StopSignal.received != nil }
         runner.progress = progress.hear
         summary.conditions = runner.run()
         progress.finish()
         let passed = summary.conditions.count == file.matrix.count && summary.conditions.allSatisfy(\.passed) && !runner.interrupted
-        summary.verdict = passed ? "pass" : "fail"
-        summary.exitCode = Int(passed ? TestExit.passed : TestExit.failed)
+        if shard != nil {
+            // A slice's checks are partial: the merge judges the whole.
+            summary.verdict = runner.interrupted ? "fail" : "partial"
+            summary.exitCode = Int(runner.interrupted ? TestExit.failed : TestExit.passed)
+        } else {
+            summary.verdict = passed ? "pass" : "fail"
+            summary.exitCode = Int(passed ? TestExit.passed : TestExit.failed)
+        }
         summary.wallSeconds = Double(MonotonicClock.nowNanoseconds() &- started) * 1e-9
         return summary
     }
@@ -238,23 +248,180 @@ struct TestCommand: ParsableCommand {
         print("Type yes to start: ", terminator: "")
         return readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes"
     }
+}
 
-    /// One folder per file under `directory`, named after the file (made unique).
-    private func uniqueFolders(_ names: [String], in directory: String) -> [String] {
+/// Where a test's results go: `DIR/junit.xml` for every file, and each file's `summary.json`,
+/// `report.html` (and `recordings/`) in DIR, or in `DIR/NAME/` when there are several files.
+/// Checked before anything runs: DIR is a folder (or can be made), and no output is an input.
+struct TestOutputs {
+    let folders: [String]
+    private let files: [(summary: OutputFile, report: OutputFile)]
+    private let junit: OutputFile
+
+    init(directory: String, names: [String], inputs: [String]) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw badInput("--out \(directory): exists and is not a folder")
+        }
         var used: [String: Int] = [:]
-        return names.map { name in
+        folders = names.count == 1 ? [directory] : names.map { name in
             used[name, default: 0] += 1
-            let count = used[name]!
-            return directory + "/" + (count == 1 ? name : "\(name)-\(count)")
+            return directory + "/" + (used[name]! == 1 ? name : "\(name)-\(used[name]!)")
+        }
+        var files: [(OutputFile, OutputFile)] = []
+        for folder in folders {
+            files.append((try outputFile(folder + "/summary.json", kind: .other, option: "--out", inputs: inputs, force: true),
+                          try outputFile(folder + "/report.html", kind: .other, option: "--out", inputs: inputs, force: true)))
+        }
+        self.files = files
+        junit = try outputFile(directory + "/junit.xml", kind: .other, option: "--out", inputs: inputs, force: true)
+        for folder in [directory] + folders {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw badInput("--out \(folder): cannot create the folder: \(error.localizedDescription)")
+            }
         }
     }
 
-    private func mkdirAll(_ path: String) -> Int32 {
+    func write(_ summary: TestSummary, index: Int) throws {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            return 0
+            try files[index].summary.write(Array(try summary.json()))
+            try files[index].report.write(Array(TestReportHTML.render(summary).utf8))
         } catch {
-            return -1
+            printError("cannot write the results in \(folders[index]): \(error)")
+            throw ExitCode(TestExit.badInput)
+        }
+        print("\(summary.name): \(summary.verdict.uppercased()); report \(folders[index])/report.html")
+    }
+
+    func writeJUnit(_ summaries: [TestSummary]) throws {
+        do {
+            try junit.write(Array(TestReportJUnit.xml(summaries).utf8))
+        } catch {
+            printError("cannot write \(junit.path): \(error)")
+            throw ExitCode(TestExit.badInput)
+        }
+        print("junit: \(junit.path)")
+    }
+}
+
+struct TestMergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine the outputs of `reins test --shard I/N` runs into one verdict, JUnit file, summary and report.",
+        discussion: """
+            Each DIR is a shard's --out folder (its summary.json, or one folder per test file). Shards \
+            of the same test file are combined condition by condition (every episode from exactly one \
+            shard) and judged again from the test file, as one run of the same episodes would be. The \
+            kept recordings are copied into OUT/recordings.
+
+            Exit codes: 0 every requirement and invariant held, 1 one failed, 2 bad input (shards that do \
+            not fit together), 3 a shard was refused at preflight.
+            """)
+
+    @Argument(help: "Shard output folders.")
+    var directories: [String]
+
+    @Option(help: "Output folder for the combined junit.xml, summary.json, report.html and recordings.")
+    var out: String = "test-results"
+
+    func run() throws {
+        // Every shard's summaries, grouped by test file in the order first seen.
+        var groups: [(key: String, parts: [(summary: TestSummary, folder: String)])] = []
+        for directory in directories {
+            var paths = [directory + "/summary.json"]
+            if !FileManager.default.fileExists(atPath: paths[0]) {
+                let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+                paths = entries.sorted().map { directory + "/" + $0 + "/summary.json" }.filter { FileManager.default.fileExists(atPath: $0) }
+            }
+            if paths.isEmpty { throw badInput("\(directory): no summary.json (give the --out folders of `reins test --shard` runs)") }
+            for path in paths {
+                let summary: TestSummary
+                do {
+                    summary = try TestSummary.decoder().decode(TestSummary.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+                } catch {
+                    throw badInput("\(path): not a reins test summary (\(error))")
+                }
+                let key = summary.file + "|" + summary.name
+                if let index = groups.firstIndex(where: { $0.key == key }) {
+                    groups[index].parts.append((summary, FilePath.directory(of: path)))
+                } else {
+                    groups.append((key, [(summary, FilePath.directory(of: path))]))
+                }
+            }
+        }
+        let outputs = try TestOutputs(directory: out, names: groups.map { $0.parts[0].summary.name }, inputs: [])
+        var summaries: [TestSummary] = []
+        var exit = TestExit.passed
+        for (index, group) in groups.enumerated() {
+            var merged: TestSummary
+            do {
+                merged = try TestSummary.merge(group.parts.map(\.summary))
+            } catch {
+                throw badInput(error.description)
+            }
+            if group.parts.contains(where: { $0.summary.verdict == "refused" }) {
+                merged.verdict = "refused"
+                merged.exitCode = Int(TestExit.refused)
+            } else {
+                try judge(&merged)
+            }
+            try copyRecordings(group.parts, into: outputs.folders[index], summary: &merged)
+            summaries.append(merged)
+            exit = max(exit, Int32(merged.exitCode))
+            try outputs.write(merged, index: index)
+            for condition in merged.conditions {
+                print("  \(condition.name): \(condition.passed ? "PASS" : "FAIL") \(condition.successes)/\(condition.episodes.count) succeeded "
+                      + "(95 % interval \(fixed(condition.wilsonLow, 2))–\(fixed(condition.wilsonHigh, 2)))")
+                for check in condition.invariants + condition.requirements where !check.passed { print("    FAIL \(check.name): \(check.message)") }
+            }
+        }
+        try outputs.writeJUnit(summaries)
+        if exit != TestExit.passed { throw ExitCode(exit) }
+    }
+
+    /// Judges the combined conditions from the test file the shards ran (read again, with its
+    /// robot and policy, so the requirements are the file's own).
+    private func judge(_ summary: inout TestSummary) throws {
+        let file: ClosedLoopTestFile, robot: RobotDescription, network: PolicyNetwork
+        do {
+            file = try ClosedLoopTestFile.load(path: summary.file, validateFaults: { _ in nil })
+            robot = try RobotDescription.load(path: file.robotPath, calibrationRequired: true)
+            network = try PolicyNetwork.load(path: file.policyPath)
+        } catch {
+            throw badInput("\(summary.file): cannot read the test the shards ran, its robot or its policy: \(error)")
+        }
+        let robustness = LipschitzCertificate.compute(for: network).robustness(against: robot.monitor)
+        for c in summary.conditions.indices {
+            ClosedLoopTestRunner.judge(&summary.conditions[c], file: file, robot: robot, robustness: robustness)
+        }
+        let passed = summary.conditions.allSatisfy(\.passed)
+        summary.verdict = passed ? "pass" : "fail"
+        summary.exitCode = Int(passed ? TestExit.passed : TestExit.failed)
+    }
+
+    /// Copies each shard's kept recordings into `folder/recordings` (their names, from the first
+    /// episode they hold, are unique across shards).
+    private func copyRecordings(_ parts: [(summary: TestSummary, folder: String)], into folder: String, summary: inout TestSummary) throws {
+        var copied = Set<String>()
+        for part in parts {
+            for condition in part.summary.conditions {
+                for relative in condition.recordings where !copied.contains(relative) {
+                    let source = part.folder + "/" + relative, target = folder + "/" + relative
+                    guard FileManager.default.fileExists(atPath: source) else { continue }
+                    try? FileManager.default.createDirectory(atPath: folder + "/recordings", withIntermediateDirectories: true)
+                    if !sameFile(source, target) {
+                        try? FileManager.default.removeItem(atPath: target)
+                        do {
+                            try FileManager.default.copyItem(atPath: source, toPath: target)
+                        } catch {
+                            throw badInput("cannot copy \(source) to \(target): \(error.localizedDescription)")
+                        }
+                    }
+                    copied.insert(relative)
+                }
+            }
         }
     }
 }
@@ -264,15 +431,18 @@ struct TestCommand: ParsableCommand {
 final class TestProgress {
     let conditions: Int
     let episodes: Int
+    /// A shard's slice: its checks are the merge's to judge.
+    let partial: Bool
     private let terminal = isatty(1) == 1
     private let started = MonotonicClock.nowNanoseconds()
     private var condition = 0
     private var name = ""
     private var drawn = false
 
-    init(conditions: Int, episodes: Int) {
+    init(conditions: Int, episodes: Int, partial: Bool = false) {
         self.conditions = conditions
         self.episodes = episodes
+        self.partial = partial
     }
 
     func hear(_ event: ClosedLoopTestRunner.Progress) {
@@ -285,13 +455,13 @@ final class TestProgress {
             draw(done: done)
         case .conditionFinished(let result):
             clear()
-            let verdict = result.passed ? "PASS" : "FAIL"
+            let verdict = partial ? "ran" : result.passed ? "PASS" : "FAIL"
             var line = "  \(result.name): \(verdict) \(result.successes)/\(result.episodes.count) succeeded "
                 + "(95 % interval \(fixed(result.wilsonLow, 2))–\(fixed(result.wilsonHigh, 2)))"
             if let cost = result.meanCost { line += ", mean cost \(fixed(cost, 4))" }
             line += ", \(result.safetyStops) safety stops, \(fixed(result.wallSeconds, 1)) s"
             print(line)
-            for check in result.invariants + result.requirements where !check.passed {
+            for check in result.invariants + result.requirements where !check.passed && !partial {
                 print("    FAIL \(check.name): \(check.message)")
             }
         }

@@ -229,6 +229,71 @@ import Testing
         #expect(!run.passed && run.message.contains("reins-no-such-port"), "\(run.message)")
     }
 
+    @Test func shardsRunTheirSliceAndMergeIntoOneVerdict() throws {
+        let folder = TemporaryDirectory()
+        for shard in 1...2 {
+            let (result, summary, _) = runTest(["Robots/tests/sim-arm.yaml", "--episodes", "4", "--shard", "\(shard)/2", "--keep", "all"],
+                                               out: folder.file("shard\(shard)"))
+            #expect(result.status == 0, "\(result.standardOutput)\n\(result.standardError)")
+            #expect(summary?.verdict == "partial" && summary?.shard == "\(shard)/2")
+            #expect(summary?.conditions.allSatisfy { $0.episodes.map(\.index) == (shard == 1 ? [0, 1] : [2, 3]) } == true)
+        }
+        let out = folder.file("merged")
+        let merged = runProcess(reinsExecutable, ["test", "merge", folder.file("shard1"), folder.file("shard2"), "--out", out], workingDirectory: scratch.path)
+        let summary = try #require(try? TestSummary.decoder().decode(TestSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))))
+        #expect(merged.status == (summary.verdict == "pass" ? 0 : 1), "\(merged.standardOutput)\n\(merged.standardError)")
+        for condition in summary.conditions {
+            #expect(condition.episodes.map(\.index) == [0, 1, 2, 3])
+            #expect(condition.episodes.map(\.seed) == [1, 2, 3, 4])
+            // Every kept recording was copied beside the merged report.
+            for recording in condition.recordings { #expect(FileBytes.exists(out + "/" + recording), "\(recording)") }
+        }
+        #expect(parsedFailures(out + "/junit.xml").count == summary.conditions.reduce(0) { $0 + ($1.invariants + $1.requirements).filter { !$0.passed }.count })
+        // The same shard twice, or a missing one, is refused.
+        let twice = runProcess(reinsExecutable, ["test", "merge", folder.file("shard1"), folder.file("shard1"), "--out", folder.file("m2")], workingDirectory: scratch.path)
+        #expect(twice.status == 2 && twice.standardError.contains("episode 0 is in two shards"), "\(twice.standardError)")
+        let missing = runProcess(reinsExecutable, ["test", "merge", folder.file("shard1"), "--out", folder.file("m3")], workingDirectory: scratch.path)
+        #expect(missing.status == 2 && missing.standardError.contains("2 episodes ran in no shard (first: 2)"), "\(missing.standardError)")
+    }
+
+    /// One run's summary cut into two shards' parts and merged gives back the run's summary, figure
+    /// for figure: the merge judges exactly as one run does.
+    @Test func aRunSplitIntoShardsMergesBackToItself() throws {
+        let folder = TemporaryDirectory()
+        let (result, whole, _) = runTest(["Robots/tests/sim-arm.yaml", "--episodes", "4", "--keep", "none"], out: folder.file("whole"))
+        #expect(result.status == 0 || result.status == 1)
+        let run = try #require(whole)
+        for shard in 0..<2 {
+            var part = run
+            part.shard = "\(shard + 1)/2"
+            part.verdict = "partial"
+            part.wallSeconds = run.wallSeconds / 2
+            for c in part.conditions.indices {
+                var condition = part.conditions[c]
+                condition.episodes = condition.episodes.filter { ($0.index < 2) == (shard == 0) }
+                condition.margins = condition.margins.filter { ($0.episode < 2) == (shard == 0) }
+                condition.expectedEpisodes = 2
+                if shard == 1 {
+                    condition.sensitivityHistogram = .init(edges: [], counts: [])
+                    condition.confidenceHistogram = .init(edges: [], counts: [])
+                    condition.overruns = 0
+                    condition.ticks = 0
+                }
+                condition.wallSeconds /= 2
+                part.conditions[c] = condition
+            }
+            let directory = folder.file("part\(shard)")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try part.json().write(to: URL(fileURLWithPath: directory + "/summary.json"))
+        }
+        let out = folder.file("merged")
+        let merged = runProcess(reinsExecutable, ["test", "merge", folder.file("part0"), folder.file("part1"), "--out", out], workingDirectory: scratch.path)
+        #expect(merged.status == result.status, "\(merged.standardOutput)\n\(merged.standardError)")
+        let back = try #require(try? TestSummary.decoder().decode(TestSummary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))))
+        #expect(back.verdict == run.verdict && back.exitCode == run.exitCode)
+        #expect(back.conditions == run.conditions)
+    }
+
     @Test func theWilsonIntervalMatchesItsFormula() {
         // Reference values of the 95 % Wilson score interval (z = 1.96).
         let (low, high) = TestSummary.wilson(successes: 45, trials: 50)

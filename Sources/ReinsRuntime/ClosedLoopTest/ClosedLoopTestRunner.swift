@@ -32,6 +32,8 @@ public final class ClosedLoopTestRunner {
         public var robustness: RobustnessCertificate
         /// Episodes per condition (the file's unless overridden).
         public var episodes: Int
+        /// The episodes this process runs of every condition (all of them unless sharded).
+        public var range: Range<Int>
         public var outputDirectory: String
         public var keep: Keep
         public var realtime: RealtimeRequest
@@ -46,6 +48,7 @@ public final class ClosedLoopTestRunner {
             self.network = network
             self.robustness = robustness
             self.episodes = episodes
+            range = 0..<episodes
             self.outputDirectory = outputDirectory
             self.keep = keep
             self.realtime = realtime
@@ -53,7 +56,7 @@ public final class ClosedLoopTestRunner {
         }
     }
 
-    public let setup: Setup
+    public var setup: Setup
     /// Asked between polls; true ends the test after the current run's safe stop.
     public var stopRequested: () -> Bool = { false }
     public var progress: (Progress) -> Void = { _ in }
@@ -93,14 +96,14 @@ public final class ClosedLoopTestRunner {
 
     private func run(_ condition: ClosedLoopTestFile.Condition) -> TestSummary.Condition {
         let started = MonotonicClock.nowNanoseconds()
-        let total = setup.episodes
+        let total = setup.range.upperBound
         var blocks: [Block] = []
-        var next = 0
+        var next = setup.range.lowerBound
         var connectFailure: String?
         while next < total && !interrupted {
             let block: Block
             do {
-                block = try runBlock(condition, from: next, blockIndex: blocks.count)
+                block = try runBlock(condition, from: next)
             } catch {
                 connectFailure = "\(error)"
                 break
@@ -113,24 +116,27 @@ public final class ClosedLoopTestRunner {
                 break
             }
             next += used
-            progress(.episodes(done: next, of: total))
+            progress(.episodes(done: next - setup.range.lowerBound, of: setup.range.count))
         }
-        return judge(condition, blocks: blocks, connectFailure: connectFailure,
-                     wallSeconds: Double(MonotonicClock.nowNanoseconds() &- started) * 1e-9)
+        var result = collect(condition, blocks: blocks, connectFailure: connectFailure,
+                             wallSeconds: Double(MonotonicClock.nowNanoseconds() &- started) * 1e-9)
+        Self.judge(&result, file: setup.file, robot: setup.robot, robustness: setup.robustness)
+        return result
     }
 
-    private func runBlock(_ condition: ClosedLoopTestFile.Condition, from first: Int, blockIndex: Int) throws -> Block {
+    private func runBlock(_ condition: ClosedLoopTestFile.Condition, from first: Int) throws -> Block {
         let file = setup.file, robot = setup.robot
         var plan = RunPlan(robot: robot, source: .policy(setup.network, certificate: setup.robustness, attack: condition.attack))
         plan.speed = robot.link == .sim ? file.speed : 1
         plan.seed = file.seed &+ UInt64(first)
         plan.realtime = setup.realtime
-        plan.episodeLimit = UInt32(setup.episodes - first)
+        plan.episodeLimit = UInt32(setup.range.upperBound - first)
         if condition.scriptedOperator { plan.operator = .scripted }
         let run = try Run(plan, simulators: try setup.simulators(condition.faults, plan.seed))
         defer { run.close() }
         try run.activate()
-        let recordingPath = setup.outputDirectory + "/recordings/\(condition.name)-\(blockIndex).mcap"
+        // Named by the first episode it holds: unique across the runs and the shards of a test.
+        let recordingPath = setup.outputDirectory + "/recordings/\(condition.name)-e\(first).mcap"
         _ = mkdir(setup.outputDirectory + "/recordings", 0o755)
         var recorded: String?
         do {
@@ -142,7 +148,7 @@ public final class ClosedLoopTestRunner {
         try run.start(prepare: { pipeline in
             pipeline.envelope = SafetyEnvelope(file.envelope, robot: robot, task: pipeline.task)
             pipeline.numberEpisodes(from: UInt32(first), seedBase: file.seed)
-            pipeline.keepEpisodeLog(capacity: setup.episodes - first + 1)
+            pipeline.keepEpisodeLog(capacity: setup.range.upperBound - first + 1)
         })
         var reported = first
         _ = run.wait(interval: 0.05, stopRequested: { [self] in
@@ -153,7 +159,7 @@ public final class ClosedLoopTestRunner {
             let done = first + Int(pipeline.totals.episodes)
             if done != reported {
                 reported = done
-                progress(.episodes(done: done, of: setup.episodes))
+                progress(.episodes(done: done - setup.range.lowerBound, of: setup.range.count))
             }
         })
         guard let pipeline = run.pipeline, let loop = run.loop else {
@@ -170,10 +176,11 @@ public final class ClosedLoopTestRunner {
                      largestAttackChange: pipeline.attack?.largestActionChange ?? 0, recording: recorded, firstEpisode: first)
     }
 
-    // MARK: Judging
+    // MARK: Collecting
 
-    private func judge(_ condition: ClosedLoopTestFile.Condition, blocks: [Block], connectFailure: String?,
-                       wallSeconds: Double) -> TestSummary.Condition {
+    /// The condition's episodes and run figures, unjudged: what a shard contributes to a merge.
+    private func collect(_ condition: ClosedLoopTestFile.Condition, blocks: [Block], connectFailure: String?,
+                         wallSeconds: Double) -> TestSummary.Condition {
         let robot = setup.robot, file = setup.file
         let period = 1 / robot.controlRateHz
         let task = TaskFactory.make(for: robot)
@@ -181,13 +188,12 @@ public final class ClosedLoopTestRunner {
         var sensitivities: [Double] = [], confidences: [Double] = []
         var margins: [TestSummary.Series] = []
         var keptRecordings: [String] = []
-        var brokenInvariants: [EnvelopeInvariant: (episode: Int, violation: String, value: Double, bound: Double)] = [:]
-        var watchdogFault: String?
 
         for block in blocks {
             let recording = block.recording.flatMap { try? RecordingReader.read(path: $0) }
             let recordedEpisodes = Dictionary(recording?.episodes.map { (Int($0.episode), $0) } ?? [], uniquingKeysWith: { first, _ in first })
             var blockFailed = false
+            let firstOfBlock = episodes.count
             for stats in block.episodes {
                 let index = Int(stats.number)
                 var episode = TestSummary.Episode(
@@ -205,15 +211,11 @@ public final class ClosedLoopTestRunner {
                         episode.violation = violation.description
                         episode.measured = finite(violation.value)
                         episode.bound = violation.bound
-                        if brokenInvariants[violation.invariant] == nil {
-                            brokenInvariants[violation.invariant] = (index, violation.description, violation.value, violation.bound)
-                        }
                     case .watchdog(let stale)?:
                         episode.invariant = EnvelopeInvariant.watchdog.description
                         episode.violation = block.faultMessage
                         episode.measured = Double(stale) * 1e-9
                         episode.bound = robot.safety.watchdogTimeout
-                        watchdogFault = watchdogFault ?? "episode \(index): " + (block.faultMessage ?? "watchdog")
                     default:
                         episode.invariant = "fault"
                         episode.violation = block.faultMessage ?? "the run stopped"
@@ -236,71 +238,105 @@ public final class ClosedLoopTestRunner {
                 if keep {
                     let relative = "recordings/" + FilePath.lastComponent(path)
                     keptRecordings.append(relative)
-                    for i in episodes.indices where episodes[i].index >= block.firstEpisode && episodes[i].recording == nil {
-                        episodes[i].recording = relative
-                    }
+                    for i in firstOfBlock..<episodes.count { episodes[i].recording = relative }
                 } else {
                     _ = unlink(path)
                 }
             }
         }
         if setup.keep == .none || keptRecordings.isEmpty { _ = rmdir(setup.outputDirectory + "/recordings") }
+        let attacked = condition.attack != nil
+        let sensitivityLimit = robot.monitor.sensitivityLimit
+        var result = TestSummary.Condition(
+            name: condition.name, faults: condition.faults, attack: condition.attack, scriptedOperator: condition.scriptedOperator,
+            episodes: episodes, successes: 0, successRate: 0, wilsonLow: 0, wilsonHigh: 1, meanCost: nil, costMeaning: task.costMeaning,
+            safetyStops: 0, maximumSensitivity: nil, sensitivityLimit: sensitivityLimit, minimumConfidence: nil,
+            sensitivityHistogram: Self.histogram(sensitivities, upper: sensitivityLimit),
+            confidenceHistogram: Self.histogram(confidences, upper: 1),
+            largestAttackChange: attacked ? blocks.map(\.largestAttackChange).max() : nil,
+            attackBound: condition.attack.map { setup.robustness.lipschitzBound * $0 },
+            periodErrorP99Seconds: Double(blocks.map(\.periodErrorP99).max() ?? 0) * 1e-9,
+            overruns: Int(blocks.reduce(0) { $0 + $1.overruns }), ticks: Int(blocks.reduce(0) { $0 + $1.ticks }),
+            clampedTicks: 0, takeovers: 0, humanSeconds: 0, invariants: [], requirements: [], margins: margins,
+            recordings: keptRecordings, wallSeconds: wallSeconds, passed: false)
+        result.expectedEpisodes = setup.range.count
+        result.runProblem = connectFailure
+        return result
+    }
 
+    // MARK: Judging
+
+    /// Judges a condition from its episodes and run figures (one process's, or shards' merged):
+    /// the envelope's invariants and the file's requirements, with the condition's own over them.
+    /// Everything is computed from the episodes in index order, so a merge of shards is judged
+    /// exactly as one run of the same episodes.
+    public static func judge(_ result: inout TestSummary.Condition, file: ClosedLoopTestFile, robot: RobotDescription,
+                             robustness: RobustnessCertificate) {
+        guard let condition = file.matrix.first(where: { $0.name == result.name }) else { return }
+        let task = TaskFactory.make(for: robot)
+        result.episodes.sort { $0.index < $1.index }
+        let episodes = result.episodes
         let trials = episodes.count
         let successes = episodes.filter { $0.outcome == "success" }.count
         let interval = TestSummary.wilson(successes: successes, trials: trials)
+        result.successes = successes
+        result.successRate = trials > 0 ? Double(successes) / Double(trials) : 0
+        (result.wilsonLow, result.wilsonHigh) = interval
         // Mean over the condition's ticks, as deploy's summary gives it.
-        let costTicks = blocks.reduce(0) { $0 + $1.episodes.reduce(0) { $0 + $1.ticks } }
-        let costSum = blocks.reduce(0.0) { $0 + $1.episodes.reduce(0.0) { $0 + $1.costSum } }
-        let meanCost = costTicks > 0 ? costSum / Double(costTicks) : nil
+        let costTicks = episodes.reduce(0) { $0 + ($1.meanCost == nil ? 0 : $1.ticks) }
+        let costSum = episodes.reduce(0.0) { $0 + ($1.meanCost ?? 0) * Double($1.ticks) }
+        let meanCost: Double? = costTicks > 0 ? costSum / Double(costTicks) : nil
+        result.meanCost = meanCost
         let safetyStops = episodes.filter { $0.outcome == "safety_stop" }.count
-        let maximumSensitivity = episodes.compactMap(\.maximumSensitivity).max()
-        let minimumConfidence = episodes.compactMap(\.minimumConfidence).min()
-        let periodErrorP99 = Double(blocks.map(\.periodErrorP99).max() ?? 0) * 1e-9
-        let overruns = Int(blocks.reduce(0) { $0 + $1.overruns })
-        let attackChange = condition.attack == nil ? nil : blocks.map(\.largestAttackChange).max()
-        let attackBound = condition.attack.map { setup.robustness.lipschitzBound * $0 }
+        result.safetyStops = safetyStops
+        result.maximumSensitivity = episodes.compactMap(\.maximumSensitivity).max()
+        result.minimumConfidence = episodes.compactMap(\.minimumConfidence).min()
+        result.clampedTicks = episodes.reduce(0) { $0 + $1.clampedTicks }
+        result.takeovers = episodes.reduce(0) { $0 + $1.takeovers }
+        result.humanSeconds = episodes.reduce(0) { $0 + $1.humanSeconds }
 
-        // Invariants: one check each, per-tick ones from the envelope plus the run's.
+        // Invariants: one check each, the envelope's per-tick ones, then the run's.
         var invariants: [TestSummary.Check] = []
         let envelope = SafetyEnvelope(file.envelope, robot: robot, task: task)
         for invariant in envelope.invariants {
-            if let broken = brokenInvariants[invariant] {
-                invariants.append(.init(name: invariant.description, passed: false, measured: finite(broken.value), bound: broken.bound,
-                                        unit: invariant.unit, message: "episode \(broken.episode): \(broken.violation)"))
+            if let broken = episodes.first(where: { $0.invariant == invariant.description }) {
+                invariants.append(.init(name: invariant.description, passed: false, measured: broken.measured, bound: broken.bound,
+                                        unit: invariant.unit, message: "episode \(broken.index): \(broken.violation ?? invariant.description)"))
             } else {
                 invariants.append(.init(name: invariant.description, passed: true, unit: invariant.unit,
                                         message: "held on every tick of \(trials) episodes"))
             }
         }
-        if let watchdogFault {
-            invariants.append(.init(name: "watchdog", passed: false, bound: robot.safety.watchdogTimeout, unit: "s", message: watchdogFault))
+        let timeout = robot.safety.watchdogTimeout
+        if let stale = episodes.first(where: { $0.invariant == EnvelopeInvariant.watchdog.description }) {
+            invariants.append(.init(name: "watchdog", passed: false, measured: stale.measured, bound: timeout, unit: "s",
+                                    message: "episode \(stale.index): " + (stale.violation ?? "watchdog")))
         } else {
-            invariants.append(.init(name: "watchdog", passed: true, bound: robot.safety.watchdogTimeout, unit: "s",
-                                    message: "fresh state within \(fixed(robot.safety.watchdogTimeout * 1000, 0)) ms throughout"))
+            invariants.append(.init(name: "watchdog", passed: true, bound: timeout, unit: "s",
+                                    message: "fresh state within \(fixed(timeout * 1000, 0)) ms throughout"))
         }
         let otherFaults = episodes.filter { $0.invariant == "fault" }
         if let first = otherFaults.first {
             invariants.append(.init(name: "no_fault", passed: false, measured: Double(otherFaults.count), bound: 0,
                                     message: "episode \(first.index): \(first.violation ?? "fault")"))
         }
+        let periodError = result.periodErrorP99Seconds
         if let bound = file.envelope.periodErrorP99 {
-            invariants.append(.init(name: EnvelopeInvariant.periodErrorP99.description, passed: periodErrorP99 <= bound,
-                                    measured: periodErrorP99, bound: bound, unit: "s",
-                                    message: "loop period error p99 \(fixed(periodErrorP99 * 1e6, 1)) µs, bound \(fixed(bound * 1e6, 1)) µs"))
+            invariants.append(.init(name: EnvelopeInvariant.periodErrorP99.description, passed: periodError <= bound,
+                                    measured: periodError, bound: bound, unit: "s",
+                                    message: "loop period error p99 \(fixed(periodError * 1e6, 1)) µs, bound \(fixed(bound * 1e6, 1)) µs"))
         }
         if let bound = file.envelope.overruns {
-            invariants.append(.init(name: EnvelopeInvariant.overruns.description, passed: overruns <= bound,
-                                    measured: Double(overruns), bound: Double(bound), message: "\(overruns) overrun ticks, at most \(bound)"))
+            invariants.append(.init(name: EnvelopeInvariant.overruns.description, passed: result.overruns <= bound,
+                                    measured: Double(result.overruns), bound: Double(bound), message: "\(result.overruns) overrun ticks, at most \(bound)"))
         }
-        if let connectFailure {
-            invariants.append(.init(name: "run", passed: false, message: "could not run every episode: \(connectFailure)"))
-        } else if trials < setup.episodes {
-            invariants.append(.init(name: "run", passed: false, measured: Double(trials), bound: Double(setup.episodes),
-                                    message: "only \(trials) of \(setup.episodes) episodes ran (interrupted)"))
+        if let problem = result.runProblem {
+            invariants.append(.init(name: "run", passed: false, message: "could not run every episode: \(problem)"))
+        } else if trials < result.expectedEpisodes {
+            invariants.append(.init(name: "run", passed: false, measured: Double(trials), bound: Double(result.expectedEpisodes),
+                                    message: "only \(trials) of \(result.expectedEpisodes) episodes ran (interrupted)"))
         }
 
-        // Requirements: the file's bounds with the condition's own over them.
         let required = file.requirements.overridden(by: condition.requirements)
         var requirements: [TestSummary.Check] = []
         if let bound = required.successRate {
@@ -318,40 +354,30 @@ public final class ClosedLoopTestRunner {
                                       message: "\(safetyStops) episodes ended in a safety stop, at most \(bound)"))
         }
         if required.certified ?? true {
-            let certificate = setup.robustness
-            requirements.append(.init(name: "certified", passed: certificate.isCertified, measured: certificate.worstActionChange,
-                                      bound: certificate.actionTolerance, message: certificate.summary))
+            requirements.append(.init(name: "certified", passed: robustness.isCertified, measured: robustness.worstActionChange,
+                                      bound: robustness.actionTolerance, message: robustness.summary))
         }
         if let bound = required.sensitivity {
-            let value = maximumSensitivity ?? 0
+            let value = result.maximumSensitivity ?? 0
             requirements.append(.init(name: "sensitivity", passed: value <= bound, measured: value, bound: bound,
                                       message: "largest measured local sensitivity \(fixed(value, 3)), at most \(fixed(bound, 3))"))
         }
-        if let epsilon = condition.attack, required.attackWithinBound ?? true, let change = attackChange, let bound = attackBound {
+        if let epsilon = condition.attack, required.attackWithinBound ?? true, let change = result.largestAttackChange {
+            let bound = robustness.lipschitzBound * epsilon
             requirements.append(.init(name: "attack_within_bound", passed: change <= bound * (1 + 1e-9), measured: change, bound: bound,
                                       message: "largest adversarial action change \(fixed(change, 4)) at ε \(epsilon), L·ε = \(fixed(bound, 4))"))
         }
-        let passed = invariants.allSatisfy(\.passed) && requirements.allSatisfy(\.passed)
-        return TestSummary.Condition(
-            name: condition.name, faults: condition.faults, attack: condition.attack, scriptedOperator: condition.scriptedOperator,
-            episodes: episodes, successes: successes, successRate: trials > 0 ? Double(successes) / Double(trials) : 0,
-            wilsonLow: interval.low, wilsonHigh: interval.high, meanCost: meanCost.flatMap(finite), costMeaning: task.costMeaning,
-            safetyStops: safetyStops, maximumSensitivity: maximumSensitivity, sensitivityLimit: robot.monitor.sensitivityLimit,
-            minimumConfidence: minimumConfidence,
-            sensitivityHistogram: Self.histogram(sensitivities, upper: (sensitivities.max() ?? 0) * 1.05),
-            confidenceHistogram: Self.histogram(confidences, upper: 1),
-            largestAttackChange: attackChange, attackBound: attackBound, periodErrorP99Seconds: periodErrorP99, overruns: overruns,
-            ticks: Int(blocks.reduce(0) { $0 + $1.ticks }), clampedTicks: episodes.reduce(0) { $0 + $1.clampedTicks },
-            takeovers: episodes.reduce(0) { $0 + $1.takeovers }, humanSeconds: episodes.reduce(0) { $0 + $1.humanSeconds },
-            invariants: invariants, requirements: requirements, margins: margins, recordings: keptRecordings,
-            wallSeconds: wallSeconds, passed: passed)
+        result.invariants = invariants
+        result.requirements = requirements
+        result.passed = invariants.allSatisfy(\.passed) && requirements.allSatisfy(\.passed)
     }
 
     static func outcomeName(_ outcome: EpisodeOutcome) -> String {
         outcome == .aborted ? "safety_stop" : outcome.description
     }
 
-    /// `count` equal bins from 0 to `upper` (empty when there are no values).
+    /// `count` equal bins from 0 to `upper`, values beyond either end in the end bins (empty when
+    /// there are no values). Fixed edges, so shards' histograms add up.
     static func histogram(_ values: [Double], upper: Double, count: Int = 20) -> TestSummary.Histogram {
         guard !values.isEmpty, upper > 0, upper.isFinite else { return TestSummary.Histogram(edges: [], counts: []) }
         let width = upper / Double(count)

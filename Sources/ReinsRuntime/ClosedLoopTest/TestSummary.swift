@@ -164,6 +164,10 @@ public struct TestSummary: Codable, Sendable, Equatable {
         public var recordings: [String]
         public var wallSeconds: Double
         public var passed: Bool
+        /// How many episodes this condition was to run (all, or a shard's slice), and why it could
+        /// not run them all (a robot that would not connect); nil when nothing stopped it.
+        public var expectedEpisodes = 0
+        public var runProblem: String?
 
         public init(name: String, faults: String?, attack: Double?, scriptedOperator: Bool, episodes: [Episode], successes: Int, successRate: Double, wilsonLow: Double, wilsonHigh: Double, meanCost: Double?, costMeaning: String, safetyStops: Int, maximumSensitivity: Double?, sensitivityLimit: Double, minimumConfidence: Double?, sensitivityHistogram: Histogram, confidenceHistogram: Histogram, largestAttackChange: Double?, attackBound: Double?, periodErrorP99Seconds: Double, overruns: Int, ticks: Int, clampedTicks: Int, takeovers: Int, humanSeconds: Double, invariants: [Check], requirements: [Check], margins: [Series], recordings: [String], wallSeconds: Double, passed: Bool) {
             self.name = name
@@ -220,6 +224,8 @@ public struct TestSummary: Codable, Sendable, Equatable {
     public var startedAt: String
     public var wallSeconds: Double
     public var reinsVersion: String
+    /// `I/N` when this is one shard's part (`reins test --shard`); `reins test merge` gives the verdict.
+    public var shard: String?
 
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
@@ -268,5 +274,73 @@ public struct TestSummary: Codable, Sendable, Equatable {
         self.startedAt = startedAt
         self.wallSeconds = wallSeconds
         self.reinsVersion = reinsVersion
+    }
+}
+
+/// Shards of one test file (`reins test --shard I/N`), combined into the summary one run of every
+/// episode gives (`reins test merge`); judging is the caller's (`ClosedLoopTestRunner.judge`).
+extension TestSummary {
+    public struct MergeError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Combines `parts` (shards of the same file, seed and episode count) condition by condition:
+    /// episodes in index order, histograms added, margins joined, the loop's worst period error and
+    /// attack change, summed overruns, ticks and wall time. Every episode must come from exactly one
+    /// shard. Recording paths are taken as they are (the caller moves the files).
+    public static func merge(_ parts: [TestSummary]) throws(MergeError) -> TestSummary {
+        guard var merged = parts.first else { throw MergeError(description: "no summaries to merge") }
+        for part in parts.dropFirst() {
+            for (what, a, b) in [("file", merged.file, part.file), ("robot", merged.robot, part.robot), ("policy", merged.policy, part.policy),
+                                 ("seed", String(merged.seed), String(part.seed)),
+                                 ("episodes per condition", String(merged.episodesPerCondition), String(part.episodesPerCondition)),
+                                 ("conditions", merged.conditions.map(\.name).joined(separator: ","), part.conditions.map(\.name).joined(separator: ","))]
+            where a != b {
+                throw MergeError(description: "\(merged.name): the shards disagree on the \(what) (\(a) and \(b)); merge shards of one test run")
+            }
+        }
+        merged.shard = nil
+        merged.wallSeconds = parts.reduce(0) { $0 + $1.wallSeconds }
+        for c in merged.conditions.indices {
+            let pieces = parts.map { $0.conditions[c] }
+            var condition = pieces[0]
+            condition.episodes = pieces.flatMap(\.episodes).sorted { $0.index < $1.index }
+            var seen = Set<Int>()
+            for episode in condition.episodes where !seen.insert(episode.index).inserted {
+                throw MergeError(description: "\(merged.name)/\(condition.name): episode \(episode.index) is in two shards")
+            }
+            let missing = (0..<merged.episodesPerCondition).filter { !seen.contains($0) }
+            // A shard that is not here (its slice was to run, nobody brought it); episodes a present
+            // shard could not run are the judge's "run" failure, not a merge error.
+            if let first = missing.first, pieces.reduce(0, { $0 + $1.expectedEpisodes }) < merged.episodesPerCondition {
+                throw MergeError(description: "\(merged.name)/\(condition.name): \(missing.count) episodes ran in no shard (first: \(first))")
+            }
+            condition.sensitivityHistogram = Histogram.sum(pieces.map(\.sensitivityHistogram))
+            condition.confidenceHistogram = Histogram.sum(pieces.map(\.confidenceHistogram))
+            // Shards are contiguous slices: joined in episode order, each shard's series keep theirs.
+            condition.margins = pieces.sorted { ($0.episodes.first?.index ?? .max) < ($1.episodes.first?.index ?? .max) }.flatMap(\.margins)
+            condition.largestAttackChange = pieces.compactMap(\.largestAttackChange).max()
+            condition.periodErrorP99Seconds = pieces.map(\.periodErrorP99Seconds).max() ?? 0
+            condition.overruns = pieces.reduce(0) { $0 + $1.overruns }
+            condition.ticks = pieces.reduce(0) { $0 + $1.ticks }
+            condition.wallSeconds = pieces.reduce(0) { $0 + $1.wallSeconds }
+            condition.recordings = pieces.flatMap(\.recordings)
+            condition.expectedEpisodes = pieces.reduce(0) { $0 + $1.expectedEpisodes }
+            condition.runProblem = pieces.compactMap(\.runProblem).first
+            merged.conditions[c] = condition
+        }
+        return merged
+    }
+}
+
+extension TestSummary.Histogram {
+    /// Bin-wise sum of histograms with the same edges (empty ones are skipped).
+    static func sum(_ parts: [TestSummary.Histogram]) -> TestSummary.Histogram {
+        let filled = parts.filter { !$0.counts.isEmpty }
+        guard var total = filled.first else { return TestSummary.Histogram(edges: [], counts: []) }
+        for part in filled.dropFirst() where part.edges == total.edges {
+            for i in total.counts.indices { total.counts[i] += part.counts[i] }
+        }
+        return total
     }
 }
