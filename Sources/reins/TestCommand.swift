@@ -69,7 +69,7 @@ struct TestRunCommand: ParsableCommand {
     @Flag(help: "Do not ask for SCHED_FIFO and memory locking.")
     var noRealtime = false
 
-    @Option(help: "Run only slice I of N of every condition's episodes (1 ≤ I ≤ N ≤ 10000), e.g. 2/8; combine the outputs with `reins test merge`.")
+    @Option(parsing: .unconditional, help: "Run only slice I of N of every condition's episodes (1 ≤ I ≤ N ≤ 10000), e.g. 2/8; combine the outputs with `reins test merge`.")
     var shard: String?
 
     /// The shard as (index from 0, count).

@@ -190,6 +190,11 @@ import Testing
         let kind = runProcess(reinsExecutable, ["test", car, "--out", out], workingDirectory: packageRoot)
         #expect(kind.status == 2)
         #expect(kind.standardError.contains("car-keys.yaml:6:9: envelope.lane: applies to a car; sim-arm is an arm"), "\(kind.standardError)")
+        // A shard that is not I/N with 1 ≤ I ≤ N.
+        for shard in ["0/2", "3/2", "1/0", "nan", "-1/2", "1/1e300", ""] {
+            let bad = runProcess(reinsExecutable, ["test", "Robots/tests/sim-arm.yaml", "--shard", shard], workingDirectory: packageRoot)
+            #expect(bad.status == 2 && bad.standardError.contains("--shard must be I/N"), "--shard \(shard): \(bad.standardError)")
+        }
         // The output folder is never an input file.
         let onto = runProcess(reinsExecutable, ["test", "Robots/tests/sim-arm.yaml", "--out", "Robots/sim-arm.yaml"], workingDirectory: packageRoot)
         #expect(onto.status == 2 && onto.standardError.contains("not a folder"), "\(onto.standardError)")

@@ -18,7 +18,7 @@ struct CommandLineOption {
 /// Options whose value is not a number: paths, fault and link specs, names.
 let nonNumericOptions: Set<String> = [
     "robot", "policy", "record", "out", "trajectory", "faults", "link", "localization", "signing-key", "directory", "input",
-    "observations", "invert", "zero-pose", "operator", "device", "server-key", "operator-keys", "connect", "key", "arm", "leader", "keep",
+    "observations", "invert", "zero-pose", "operator", "device", "server-key", "operator-keys", "connect", "key", "arm", "leader", "keep", "shard",
 ]
 
 /// Every subcommand's options, with the values that make each command parse up to them.
