@@ -116,6 +116,8 @@ extension NumberRange {
     /// Spinning or synthetic work inside a tick.
     static let tickMicroseconds = NumberRange.from(0, atMost: 100_000, unit: "µs")
     static let episodes = NumberRange.count(1...1_000_000)
+    /// Worker processes of `reins test --jobs`.
+    static let jobs = NumberRange.count(1...256)
     /// A recorded episode's number.
     static let episodeIndex = NumberRange.count(0...Int(UInt32.max))
     static let seed = NumberRange(lower: 0, lowerIncluded: true, upper: Double(UInt64.max), whole: true, unit: "")

@@ -69,6 +69,10 @@ struct TestRunCommand: ParsableCommand {
     @Flag(help: "Do not ask for SCHED_FIFO and memory locking.")
     var noRealtime = false
 
+    @Option(parsing: .unconditional, help: NumberRange.jobs.help("Run the episodes in this many worker processes at once (each a shard), then merge (simulated robots only)."),
+            transform: NumberRange.jobs.parse)
+    var jobs: Int = 1
+
     @Option(parsing: .unconditional, help: "Run only slice I of N of every condition's episodes (1 ≤ I ≤ N ≤ 10000), e.g. 2/8; combine the outputs with `reins test merge`.")
     var shard: String?
 
@@ -82,6 +86,7 @@ struct TestRunCommand: ParsableCommand {
 
     func validate() throws {
         if shard != nil && shardSlice == nil { throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N ≤ 10000, e.g. 1/4") }
+        if shard != nil && jobs > 1 { throw ValidationError("--jobs runs shards itself; give one of --jobs and --shard") }
         guard ClosedLoopTestRunner.Keep(rawValue: keep) != nil else { throw ValidationError("--keep must be all, failures or none") }
         if files.isEmpty { throw ValidationError("name at least one test file") }
     }
@@ -137,6 +142,14 @@ struct TestRunCommand: ParsableCommand {
         let inputs = loaded.flatMap { [$0.file.path, $0.file.policyPath, PolicyNetwork.companionConfigPath(for: $0.file.policyPath)] + $0.robot.inputFiles }
         let outputs = try TestOutputs(directory: out, names: loaded.map(\.file.name), inputs: inputs)
         let folders = outputs.folders
+        if jobs > 1 {
+            if let hardware = loaded.first(where: { $0.robot.link != .sim }) {
+                throw badInput("--jobs \(jobs): \(hardware.robot.name) at \(hardware.robot.link) is one real robot; run its test without --jobs")
+            }
+            let exit = try runWorkers()
+            if exit != TestExit.passed { throw ExitCode(exit) }
+            return
+        }
 
         // 2. Preflight and run, file by file.
         StopSignal.install()
@@ -155,6 +168,65 @@ struct TestRunCommand: ParsableCommand {
             exit = max(exit, TestExit.failed)
         }
         if exit != TestExit.passed { throw ExitCode(exit) }
+    }
+
+    /// `--jobs N`: N worker processes of this command, worker k running `--shard k/N` into
+    /// `OUT/.jobs/k`, then their parts merged into OUT as `reins test merge` does. Ctrl-C is passed
+    /// on to every worker, each ending its run with the safe stop; what ran is merged.
+    private func runWorkers() throws -> Int32 {
+        let scratch = out + "/.jobs"
+        try? FileManager.default.removeItem(atPath: scratch)
+        StopSignal.install()
+        var workers: [(process: Process, folder: String)] = []
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        print("\(jobs) workers, each a shard of every condition's episodes")
+        for k in 1...jobs {
+            let folder = scratch + "/\(k)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            var arguments = ["test", "run"] + files + ["--shard", "\(k)/\(jobs)", "--out", folder, "--keep", keep]
+            if let episodes { arguments += ["--episodes", String(episodes)] }
+            if noRealtime { arguments.append("--no-realtime") }
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            FileManager.default.createFile(atPath: folder + "/worker.log", contents: nil)
+            let log = try FileHandle(forWritingTo: URL(fileURLWithPath: folder + "/worker.log"))
+            process.standardOutput = log
+            process.standardError = log
+            process.standardInput = FileHandle.nullDevice
+            do {
+                try process.run()
+            } catch {
+                throw badInput("cannot start worker \(k): \(error.localizedDescription)")
+            }
+            workers.append((process, folder))
+        }
+        // The workers run in their own process groups: a stop asked of this process is passed on to
+        // each of them (SIGINT, which ends its run with the safe stop).
+        var forwarded = false
+        while workers.contains(where: { $0.process.isRunning }) {
+            if !forwarded && StopSignal.received != nil {
+                forwarded = true
+                for worker in workers where worker.process.isRunning { worker.process.interrupt() }
+            }
+            MonotonicClock.sleep(untilNanoseconds: MonotonicClock.deadline(in: 0.05))
+        }
+        var worst: Int32 = TestExit.passed
+        for (k, worker) in workers.enumerated() {
+            worker.process.waitUntilExit()
+            let status = worker.process.terminationStatus
+            print("worker \(k + 1)/\(jobs) finished (exit \(status))")
+            if status != TestExit.passed {
+                let log = (try? String(contentsOfFile: worker.folder + "/worker.log", encoding: .utf8)) ?? ""
+                printError("worker \(k + 1): " + log.split(separator: "\n").suffix(8).joined(separator: "\n"))
+                worst = max(worst, status)
+            }
+        }
+        // Bad input or a refusal in a worker is this run's; otherwise the merge gives the verdict.
+        if worst == TestExit.badInput { return worst }
+        let exit = try TestMergeCommand.merge(workers.map(\.folder), out: out)
+        try? FileManager.default.removeItem(atPath: scratch)
+        return max(exit, worst)
     }
 
     /// Preflight, then the matrix; the summary of one file.
@@ -327,8 +399,15 @@ struct TestMergeCommand: ParsableCommand {
     var out: String = "test-results"
 
     func run() throws {
+        let exit = try Self.merge(directories, out: out)
+        if exit != TestExit.passed { throw ExitCode(exit) }
+    }
+
+    /// Merges the shard folders into `out` and gives the exit code of the verdict.
+    static func merge(_ directories: [String], out: String) throws -> Int32 {
         // Every shard's summaries, grouped by test file in the order first seen.
         var groups: [(key: String, parts: [(summary: TestSummary, folder: String)])] = []
+        var read: [String] = []
         for directory in directories {
             var paths = [directory + "/summary.json"]
             if !FileManager.default.fileExists(atPath: paths[0]) {
@@ -336,6 +415,7 @@ struct TestMergeCommand: ParsableCommand {
                 paths = entries.sorted().map { directory + "/" + $0 + "/summary.json" }.filter { FileManager.default.fileExists(atPath: $0) }
             }
             if paths.isEmpty { throw badInput("\(directory): no summary.json (give the --out folders of `reins test --shard` runs)") }
+            read += paths
             for path in paths {
                 let summary: TestSummary
                 do {
@@ -351,7 +431,8 @@ struct TestMergeCommand: ParsableCommand {
                 }
             }
         }
-        let outputs = try TestOutputs(directory: out, names: groups.map { $0.parts[0].summary.name }, inputs: [])
+        // A shard's own summary is never replaced by the merge.
+        let outputs = try TestOutputs(directory: out, names: groups.map { $0.parts[0].summary.name }, inputs: read)
         var summaries: [TestSummary] = []
         var exit = TestExit.passed
         for (index, group) in groups.enumerated() {
@@ -378,12 +459,12 @@ struct TestMergeCommand: ParsableCommand {
             }
         }
         try outputs.writeJUnit(summaries)
-        if exit != TestExit.passed { throw ExitCode(exit) }
+        return exit
     }
 
     /// Judges the combined conditions from the test file the shards ran (read again, with its
     /// robot and policy, so the requirements are the file's own).
-    private func judge(_ summary: inout TestSummary) throws {
+    private static func judge(_ summary: inout TestSummary) throws {
         let file: ClosedLoopTestFile, robot: RobotDescription, network: PolicyNetwork
         do {
             file = try ClosedLoopTestFile.load(path: summary.file, validateFaults: { _ in nil })
@@ -403,7 +484,7 @@ struct TestMergeCommand: ParsableCommand {
 
     /// Copies each shard's kept recordings into `folder/recordings` (their names, from the first
     /// episode they hold, are unique across shards).
-    private func copyRecordings(_ parts: [(summary: TestSummary, folder: String)], into folder: String, summary: inout TestSummary) throws {
+    private static func copyRecordings(_ parts: [(summary: TestSummary, folder: String)], into folder: String, summary: inout TestSummary) throws {
         var copied = Set<String>()
         for part in parts {
             for condition in part.summary.conditions {

@@ -228,6 +228,9 @@ import Testing
         #expect(refused.result.standardError.contains("standard input is not a terminal: pass --yes to run unattended"))
         #expect(parsedFailures(out + "/junit.xml").contains { $0.hasPrefix("sim-arm/preflight|confirmed|") })
         // Confirmed, it tries the port and says it could not run (nothing there to move).
+        // One real robot is never driven by several workers.
+        let parallel = runTest([file, "--yes", "--jobs", "2"], out: out)
+        #expect(parallel.result.status == 2 && parallel.result.standardError.contains("is one real robot"), "\(parallel.result.standardError)")
         let confirmed = runTest([file, "--yes", "--episodes", "1"], out: out)
         #expect(confirmed.result.status == 1, "\(confirmed.result.standardOutput)\n\(confirmed.result.standardError)")
         let run = try #require(confirmed.summary?.conditions.first?.invariants.first { $0.name == "run" })
@@ -254,11 +257,28 @@ import Testing
             for recording in condition.recordings { #expect(FileBytes.exists(out + "/" + recording), "\(recording)") }
         }
         #expect(parsedFailures(out + "/junit.xml").count == summary.conditions.reduce(0) { $0 + ($1.invariants + $1.requirements).filter { !$0.passed }.count })
+        // A merge never writes over a shard's summary.
+        let onto = runProcess(reinsExecutable, ["test", "merge", folder.file("shard1"), folder.file("shard2"), "--out", folder.file("shard1")],
+                              workingDirectory: scratch.path)
+        #expect(onto.status == 2 && onto.standardError.contains("is an input of this run"), "\(onto.standardError)")
         // The same shard twice, or a missing one, is refused.
         let twice = runProcess(reinsExecutable, ["test", "merge", folder.file("shard1"), folder.file("shard1"), "--out", folder.file("m2")], workingDirectory: scratch.path)
         #expect(twice.status == 2 && twice.standardError.contains("episode 0 is in two shards"), "\(twice.standardError)")
         let missing = runProcess(reinsExecutable, ["test", "merge", folder.file("shard1"), "--out", folder.file("m3")], workingDirectory: scratch.path)
         #expect(missing.status == 2 && missing.standardError.contains("2 episodes ran in no shard (first: 2)"), "\(missing.standardError)")
+    }
+
+    @Test func jobsRunShardsInWorkerProcessesAndMergeThem() throws {
+        let folder = TemporaryDirectory()
+        let out = folder.file("out")
+        let (result, summary, _) = runTest(["Robots/tests/sim-arm.yaml", "--episodes", "4", "--jobs", "2"], out: out)
+        let read = try #require(summary, "\(result.standardOutput)\n\(result.standardError)")
+        #expect(result.status == (read.verdict == "pass" ? 0 : 1), "\(result.standardOutput)\n\(result.standardError)")
+        #expect(result.standardOutput.contains("worker 2/2 finished"))
+        #expect(read.shard == nil && read.verdict != "partial")
+        #expect(read.conditions.allSatisfy { $0.episodes.map(\.index) == [0, 1, 2, 3] && $0.expectedEpisodes == 4 })
+        #expect(!FileBytes.exists(out + "/.jobs"))
+        #expect(parsedFailures(out + "/junit.xml").count == read.conditions.reduce(0) { $0 + ($1.invariants + $1.requirements).filter { !$0.passed }.count })
     }
 
     /// One run's summary cut into two shards' parts and merged gives back the run's summary, figure
