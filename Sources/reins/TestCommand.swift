@@ -104,6 +104,11 @@ struct TestRunCommand: ParsableCommand {
         var loaded: [Loaded] = []
         var bad = false
         for path in files {
+            if let kind = FileKind.of(path), [.robotDescription, .calibration, .mcap, .safetensors, .policyConfig].contains(kind) {
+                printError("\(path): a \(kind), not a test file; a test file names the robot and the policy (`robot:`, `policy:`), e.g. Robots/tests/sim-arm.yaml")
+                bad = true
+                continue
+            }
             let file: ClosedLoopTestFile
             do {
                 file = try ClosedLoopTestFile.load(path: path, validateFaults: { spec in

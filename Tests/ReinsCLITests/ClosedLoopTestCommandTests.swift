@@ -190,6 +190,10 @@ import Testing
         let kind = runProcess(reinsExecutable, ["test", car, "--out", out], workingDirectory: packageRoot)
         #expect(kind.status == 2)
         #expect(kind.standardError.contains("car-keys.yaml:6:9: envelope.lane: applies to a car; sim-arm is an arm"), "\(kind.standardError)")
+        // A robot description or a policy given where the test file goes says what it is.
+        let description = runProcess(reinsExecutable, ["test", "Robots/sim-arm.yaml"], workingDirectory: packageRoot)
+        #expect(description.status == 2 && description.standardError.contains("Robots/sim-arm.yaml: a robot description, not a test file"),
+                "\(description.standardError)")
         // A shard that is not I/N with 1 ≤ I ≤ N.
         for shard in ["0/2", "3/2", "1/0", "nan", "-1/2", "1/1e300", ""] {
             let bad = runProcess(reinsExecutable, ["test", "Robots/tests/sim-arm.yaml", "--shard", shard], workingDirectory: packageRoot)
